@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# `make run`: the whole service on this machine, in the foreground. Ctrl-C stops it all.
+#
+# Unless DATABASE_URL / REDIS_URL point elsewhere, a private PostgreSQL+PostGIS cluster
+# and a private Redis run under $PHANANH_DATA_DIR (default .data/), and are reused next time.
+set -euo pipefail
+source "$(dirname "$0")/common.sh"
+cd "$ROOT"
+
+DATA_DIR=${PHANANH_DATA_DIR:-$ROOT/.data}
+PG_PORT=${PHANANH_PG_PORT:-54329}
+REDIS_PORT=${PHANANH_REDIS_PORT:-63799}
+PORT=${PORT:-8000}
+export PHANANH_DATA_DIR=$DATA_DIR PORT
+
+private_pg=0 private_redis=0
+[ -z "${DATABASE_URL:-}" ] && private_pg=1
+[ -z "${REDIS_URL:-}" ] && private_redis=1
+need_servers=0; [ $private_pg = 1 ] || [ $private_redis = 1 ] && need_servers=1
+
+install_system_packages "$need_servers"
+sync_python
+PHANANH=("$ROOT/.venv/bin/phananh")
+
+pids=()
+cleanup() {
+  trap - INT TERM EXIT
+  say "stopping…"
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  [ $private_pg = 1 ] && stop_private_postgres "$DATA_DIR/postgres"
+  say "stopped"
+}
+trap cleanup INT TERM EXIT
+
+mkdir -p "$DATA_DIR"
+if [ $private_pg = 1 ]; then
+  start_private_postgres "$DATA_DIR/postgres" "$PG_PORT"
+  create_database "$PG_PORT" phananh
+  export DATABASE_URL="postgresql+psycopg://postgres@127.0.0.1:$PG_PORT/phananh"
+fi
+if [ $private_redis = 1 ]; then
+  pids+=("$(start_private_redis "$DATA_DIR/redis" "$REDIS_PORT")")
+  wait_for_redis "$REDIS_PORT"
+  export REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0"
+fi
+
+"${PHANANH[@]}" migrate
+"${PHANANH[@]}" seed-demo --once
+
+"${PHANANH[@]}" worker --concurrency 2 &
+pids+=($!)
+"${PHANANH[@]}" beat &
+pids+=($!)
+"${PHANANH[@]}" serve --port "$PORT" &
+pids+=($!)
+
+say "API on http://127.0.0.1:$PORT  (docs: /docs, readiness: /readyz) — Ctrl-C stops everything"
+say "demo logins: quantri, dieuphoi, canbo.bachquang, lanhdao.bachquang, 0912345678 — password \$PHANANH_DEMO_PASSWORD (default PhanAnh@2026)"
+# If any process dies, stop the rest rather than run half a service.
+wait -n

@@ -1,0 +1,80 @@
+"""People who use the service and the refresh tokens that keep them logged in."""
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import CheckConstraint, DateTime
+from sqlmodel import Field, Relationship, SQLModel
+
+from service.core.columns import created_at_field, enum_field, optional_time_field, updated_at_field
+from service.units.models import Unit
+
+
+class Role(StrEnum):
+    citizen = "citizen"
+    officer = "officer"
+    unit_lead = "unit_lead"
+    dispatcher = "dispatcher"
+    admin = "admin"
+
+
+UNIT_ROLES = frozenset({Role.officer, Role.unit_lead})
+STAFF_ROLES = frozenset({Role.officer, Role.unit_lead, Role.dispatcher, Role.admin})
+
+
+class Language(StrEnum):
+    vi = "vi"
+    en = "en"
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint(
+            "role IN (" + ", ".join(f"'{r.value}'" for r in Role) + ")", name="ck_users_role"
+        ),
+        CheckConstraint("language IN ('vi', 'en')", name="ck_users_language"),
+        # Officers and leads work inside one unit; nobody else belongs to one.
+        CheckConstraint(
+            "(role IN ('officer', 'unit_lead')) = (unit_id IS NOT NULL)", name="ck_users_unit_role"
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    # Citizens log in with their phone number, staff with an assigned username.
+    username: str = Field(max_length=64, unique=True, index=True)
+    # E.164, e.g. +84912345678.
+    phone: str | None = Field(default=None, max_length=16, unique=True)
+    email: str | None = Field(default=None, max_length=200)
+    full_name: str = Field(max_length=120)
+    password_hash: str = Field(max_length=200)
+    role: Role = enum_field()
+    unit_id: int | None = Field(default=None, foreign_key="units.id", index=True)
+    language: Language = enum_field(2, default=Language.vi)
+    is_active: bool = True
+    last_login_at: datetime | None = optional_time_field()
+    created_at: datetime = created_at_field()
+    updated_at: datetime = updated_at_field()
+
+    # Joined eagerly: every authenticated request needs the caller's unit.
+    unit: Unit | None = Relationship(sa_relationship_kwargs={"lazy": "joined"})
+
+
+class RefreshToken(SQLModel, table=True):
+    """Opaque, single-use refresh tokens stored by hash.
+
+    Each use issues a successor in the same family; presenting a token that was
+    already used means it leaked, so the whole family is revoked.
+    """
+
+    __tablename__ = "refresh_tokens"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
+    token_hash: str = Field(max_length=64, unique=True)
+    family_id: uuid.UUID = Field(index=True)
+    expires_at: datetime = Field(sa_type=DateTime(timezone=True))
+    used_at: datetime | None = optional_time_field()
+    revoked_at: datetime | None = optional_time_field()
+    created_at: datetime = created_at_field()

@@ -1,0 +1,69 @@
+"""Who may call what: one dependency per policy, used as ``Annotated`` aliases.
+
+Routes declare the caller they need (``CurrentUser``, ``StaffUser``, ``AdminUser``)
+and never check roles themselves.
+"""
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import OAuth2PasswordBearer
+
+from service.accounts.models import STAFF_ROLES, Role, User
+from service.accounts.security import decode_access_token
+from service.core.database import SessionDep
+from service.core.errors import InvalidToken, NotAuthenticated, PermissionDenied
+
+_bearer = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
+
+
+def get_current_user(session: SessionDep, token: Annotated[str | None, Depends(_bearer)]) -> User:
+    if not token:
+        raise NotAuthenticated()
+    claims = decode_access_token(token)
+    user = session.get(User, claims.user_id)
+    # A role changed since the token was issued invalidates it: the token carries the role
+    # for logs and clients, but the database is the authority.
+    if user is None or not user.is_active or user.role != claims.role:
+        raise InvalidToken()
+    return user
+
+
+def get_optional_user(
+    session: SessionDep, token: Annotated[str | None, Depends(_bearer)]
+) -> User | None:
+    """For public endpoints that show more to a logged-in caller; a bad token still fails."""
+    return get_current_user(session, token) if token else None
+
+
+CurrentUser = Annotated[User, Depends(get_current_user)]
+OptionalUser = Annotated[User | None, Depends(get_optional_user)]
+
+
+def _require(*roles: Role):  # type: ignore[no-untyped-def]
+    allowed = frozenset(roles)
+
+    def dependency(user: CurrentUser) -> User:
+        if user.role not in allowed:
+            raise PermissionDenied()
+        return user
+
+    dependency.__name__ = "require_" + "_or_".join(sorted(allowed))
+    return dependency
+
+
+require_admin = _require(Role.admin)
+require_staff = _require(*STAFF_ROLES)
+require_citizen = _require(Role.citizen)
+
+AdminUser = Annotated[User, Depends(require_admin)]
+StaffUser = Annotated[User, Depends(require_staff)]
+CitizenUser = Annotated[User, Depends(require_citizen)]
+
+
+def client_address(request: Request) -> str:
+    # uvicorn --proxy-headers (deploy/) resolves X-Forwarded-For from trusted proxies only.
+    return request.client.host if request.client else "unknown"
+
+
+ClientAddress = Annotated[str, Depends(client_address)]

@@ -1,0 +1,90 @@
+from pydantic import BaseModel, EmailStr, Field, field_validator
+
+from service.accounts.models import Language, Role
+from service.accounts.phone import normalise_phone
+from service.core.schemas import LocalDatetime, ReadModel
+
+Password = Field(min_length=8, max_length=128, description="8 to 128 characters")
+
+
+class PhoneNumber(BaseModel):
+    phone: str = Field(description="Vietnamese mobile number, e.g. 0912345678 or +84912345678")
+
+    @field_validator("phone")
+    @classmethod
+    def _normalise(cls, value: str) -> str:
+        phone = normalise_phone(value)
+        if phone is None:
+            raise ValueError("not a Vietnamese mobile number / không phải số di động Việt Nam")
+        return phone
+
+
+class RegisterRequest(PhoneNumber):
+    password: str = Password
+    full_name: str = Field(min_length=1, max_length=120)
+    language: Language = Language.vi
+
+
+class TokenPair(BaseModel):
+    access_token: str
+    token_type: str = "bearer"  # noqa: S105 - the OAuth2 token type, not a secret
+    expires_in: int = Field(description="Access token lifetime in seconds")
+    refresh_token: str
+    refresh_expires_in: int = Field(description="Refresh token lifetime in seconds")
+
+
+class RefreshRequest(BaseModel):
+    refresh_token: str = Field(min_length=1, max_length=200)
+
+
+class UnitBrief(ReadModel):
+    id: int
+    code: str
+    name: str
+    name_en: str
+
+
+class UserRead(ReadModel):
+    id: int
+    username: str
+    phone: str | None
+    email: str | None
+    full_name: str
+    role: Role
+    language: Language
+    is_active: bool
+    unit: UnitBrief | None = None
+    last_login_at: LocalDatetime | None
+    created_at: LocalDatetime
+
+
+class MeUpdate(BaseModel):
+    full_name: str | None = Field(default=None, min_length=1, max_length=120)
+    language: Language | None = None
+    email: EmailStr | None = None
+
+
+class UserCreate(BaseModel):
+    username: str = Field(min_length=3, max_length=64, pattern=r"^[a-z0-9][a-z0-9._\-]*$")
+    full_name: str = Field(min_length=1, max_length=120)
+    password: str = Password
+    role: Role
+    unit_id: int | None = None
+    phone: str | None = None
+    email: EmailStr | None = None
+    language: Language = Language.vi
+
+    @field_validator("phone")
+    @classmethod
+    def _normalise(cls, value: str | None) -> str | None:
+        return PhoneNumber(phone=value).phone if value is not None else None
+
+
+class UserUpdate(BaseModel):
+    full_name: str | None = Field(default=None, min_length=1, max_length=120)
+    role: Role | None = None
+    unit_id: int | None = None
+    is_active: bool | None = None
+    password: str | None = Field(default=None, min_length=8, max_length=128)
+    email: EmailStr | None = None
+    language: Language | None = None

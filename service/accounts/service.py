@@ -1,0 +1,225 @@
+"""Accounts: registration, login with rate limits, token rotation, staff management."""
+
+import logging
+import uuid
+from datetime import timedelta
+
+import redis
+from sqlmodel import Session
+
+from service.accounts import repository
+from service.accounts.models import UNIT_ROLES, Language, Role, User
+from service.accounts.phone import normalise_phone
+from service.accounts.schemas import TokenPair, UserCreate, UserUpdate
+from service.accounts.security import (
+    create_access_token,
+    hash_password,
+    hash_refresh_token,
+    needs_rehash,
+    new_refresh_token,
+    verify_password,
+)
+from service.core.errors import (
+    Conflict,
+    InvalidCredentials,
+    InvalidToken,
+    PhanAnhError,
+    RateLimited,
+)
+from service.core.ratelimit import Window
+from service.core.settings import get_settings
+from service.core.timeutil import utcnow
+from service.units.models import Unit
+
+log = logging.getLogger(__name__)
+
+
+class UnitRequired(PhanAnhError):
+    status_code = 422
+    code = "unit_required"
+    message = "Chuyên viên và lãnh đạo đơn vị phải thuộc một đơn vị đang hoạt động."
+    message_en = "Officers and unit leads must belong to an active unit."
+
+
+class UnitNotAllowed(PhanAnhError):
+    status_code = 422
+    code = "unit_not_allowed"
+    message = "Chỉ chuyên viên và lãnh đạo đơn vị thuộc một đơn vị."
+    message_en = "Only officers and unit leads belong to a unit."
+
+
+class RefreshTokenReused(InvalidToken):
+    # The revocation must stick even though the request is refused.
+    keeps_changes = True
+
+
+def _login_windows() -> tuple[Window, Window]:
+    settings = get_settings()
+    per_account = Window("login:account", settings.login_max_failures, settings.login_window_seconds)
+    # An address may be a whole office behind NAT, so it gets more room than one account.
+    per_address = Window("login:address", settings.login_max_failures * 4, settings.login_window_seconds)
+    return per_account, per_address
+
+
+def _login_key(login: str) -> str:
+    return normalise_phone(login) or login.strip().lower()
+
+
+def register_citizen(
+    *, session: Session, phone: str, password: str, full_name: str, language: Language,
+    redis_client: redis.Redis, client_address: str,
+) -> User:
+    window = Window("register:address", get_settings().register_max_per_hour, 3600)
+    if (retry := window.retry_after(redis_client, client_address)) is not None:
+        raise RateLimited(headers={"Retry-After": str(retry)})
+    window.hit(redis_client, client_address)
+    if repository.phone_taken(session, phone):
+        raise Conflict(
+            "Số điện thoại này đã được đăng ký.",
+            "This phone number is already registered.",
+            code="phone_taken",
+            field="phone",
+        )
+    user = User(
+        username=phone,
+        phone=phone,
+        full_name=full_name.strip(),
+        password_hash=hash_password(password),
+        role=Role.citizen,
+        language=language,
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def authenticate(
+    *, session: Session, redis_client: redis.Redis, login: str, password: str, client_address: str
+) -> User:
+    """The user behind ``login``/``password``, or an error that does not say which was wrong."""
+    key = _login_key(login)
+    per_account, per_address = _login_windows()
+    for window, subject in ((per_account, key), (per_address, client_address)):
+        if (retry := window.retry_after(redis_client, subject)) is not None:
+            raise RateLimited(headers={"Retry-After": str(retry)})
+
+    user = repository.get_user_by_login(session, key)
+    if not verify_password(user.password_hash if user else None, password) or user is None:
+        per_account.hit(redis_client, key)
+        per_address.hit(redis_client, client_address)
+        # The login name is logged to trace attacks; the password never is.
+        log.info("login failed for %s from %s", key, client_address)
+        raise InvalidCredentials(field="password")
+    if not user.is_active:
+        raise InvalidCredentials(
+            "Tài khoản đã bị khoá.", "This account is disabled.", code="account_disabled"
+        )
+    per_account.reset(redis_client, key)
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.last_login_at = utcnow()
+    session.add(user)
+    return user
+
+
+def issue_tokens(*, session: Session, user: User, family_id: uuid.UUID | None = None) -> TokenPair:
+    assert user.id is not None
+    settings = get_settings()
+    access, expires_in = create_access_token(user_id=user.id, role=user.role)
+    refresh, refresh_hash = new_refresh_token()
+    lifetime = timedelta(days=settings.refresh_token_days)
+    repository.add_refresh_token(
+        session,
+        user_id=user.id,
+        token_hash=refresh_hash,
+        family_id=family_id or uuid.uuid4(),
+        expires_at=utcnow() + lifetime,
+    )
+    return TokenPair(
+        access_token=access,
+        expires_in=expires_in,
+        refresh_token=refresh,
+        refresh_expires_in=int(lifetime.total_seconds()),
+    )
+
+
+def refresh_tokens(*, session: Session, refresh_token: str) -> TokenPair:
+    """Trade a refresh token for a new pair. Each refresh token works once; a second use
+    means it was copied, so every token descended from the same login is revoked."""
+    now = utcnow()
+    stored = repository.lock_refresh_token(session, hash_refresh_token(refresh_token))
+    if stored is None or stored.revoked_at is not None or stored.expires_at <= now:
+        raise InvalidToken(field="refresh_token")
+    if stored.used_at is not None:
+        log.warning("refresh token reuse for user %s: revoking its family", stored.user_id)
+        repository.revoke_family(session, stored.family_id, now)
+        raise RefreshTokenReused(field="refresh_token")
+    user = repository.get_user(session, stored.user_id)
+    if user is None or not user.is_active:
+        raise InvalidToken(field="refresh_token")
+    stored.used_at = now
+    session.add(stored)
+    return issue_tokens(session=session, user=user, family_id=stored.family_id)
+
+
+def logout(*, session: Session, refresh_token: str) -> None:
+    stored = repository.lock_refresh_token(session, hash_refresh_token(refresh_token))
+    if stored is not None:
+        repository.revoke_family(session, stored.family_id, utcnow())
+
+
+def _check_unit(session: Session, role: Role, unit_id: int | None) -> None:
+    if role in UNIT_ROLES:
+        unit = session.get(Unit, unit_id) if unit_id is not None else None
+        if unit is None or not unit.is_active:
+            raise UnitRequired(field="unit_id")
+    elif unit_id is not None:
+        raise UnitNotAllowed(field="unit_id")
+
+
+def create_user(*, session: Session, data: UserCreate) -> User:
+    if repository.username_taken(session, data.username):
+        raise Conflict("Tên đăng nhập đã tồn tại.", "Username already exists.", code="username_taken", field="username")
+    if data.phone and repository.phone_taken(session, data.phone):
+        raise Conflict(
+            "Số điện thoại này đã được đăng ký.",
+            "This phone number is already registered.",
+            code="phone_taken",
+            field="phone",
+        )
+    _check_unit(session, data.role, data.unit_id)
+    user = User(
+        username=data.username,
+        phone=data.phone,
+        email=data.email,
+        full_name=data.full_name,
+        password_hash=hash_password(data.password),
+        role=data.role,
+        unit_id=data.unit_id if data.role in UNIT_ROLES else None,
+        language=data.language,
+    )
+    session.add(user)
+    session.flush()
+    session.refresh(user)
+    return user
+
+
+def update_user(*, session: Session, user: User, data: UserUpdate) -> User:
+    changes = data.model_dump(exclude_unset=True)
+    role = changes.get("role", user.role)
+    unit_id = changes.get("unit_id", user.unit_id)
+    if role not in UNIT_ROLES and "unit_id" not in changes:
+        unit_id = None  # a lead promoted to dispatcher leaves the unit
+    _check_unit(session, role, unit_id)
+    if (password := changes.pop("password", None)) is not None:
+        user.password_hash = hash_password(password)
+    for name, value in changes.items():
+        setattr(user, name, value)
+    user.unit_id = unit_id
+    if changes.get("is_active") is False or "role" in changes or password is not None:
+        # A disabled account, a new role or a new password ends every open session.
+        repository.revoke_all_for_user(session, user.id, utcnow())  # type: ignore[arg-type]
+    session.add(user)
+    session.flush()
+    session.refresh(user)
+    return user

@@ -1,0 +1,43 @@
+"""Provinces and their wards/communes (địa bàn), with real boundary polygons."""
+
+from datetime import datetime
+from typing import Any
+
+from geoalchemy2 import Geometry
+from sqlalchemy import Column
+from sqlmodel import Field, Relationship, SQLModel
+
+from service.core.columns import created_at_field, updated_at_field
+
+
+class Province(SQLModel, table=True):
+    __tablename__ = "provinces"
+
+    code: str = Field(primary_key=True, max_length=8)
+    name: str = Field(max_length=120)
+    name_en: str = Field(max_length=120)
+
+
+class Area(SQLModel, table=True):
+    """A ward (phường), commune (xã) or special zone (đặc khu): the unit of jurisdiction."""
+
+    __tablename__ = "areas"
+
+    id: int | None = Field(default=None, primary_key=True)
+    # The official administrative code, e.g. "05528" for Phường Bách Quang.
+    code: str = Field(max_length=10, unique=True, index=True)
+    name: str = Field(max_length=120)
+    name_en: str = Field(max_length=120)
+    full_name: str = Field(max_length=160)
+    full_name_en: str = Field(max_length=160)
+    province_code: str = Field(foreign_key="provinces.code", max_length=8, index=True)
+    area_km2: float | None = None
+    geom: Any = Field(
+        sa_column=Column(
+            Geometry("MULTIPOLYGON", srid=4326, spatial_index=True), nullable=False
+        )
+    )
+    created_at: datetime = created_at_field()
+    updated_at: datetime = updated_at_field()
+
+    province: Province = Relationship(sa_relationship_kwargs={"lazy": "joined"})

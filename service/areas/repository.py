@@ -1,0 +1,59 @@
+"""The only place that queries areas and provinces."""
+
+import json
+from typing import Any
+
+from geoalchemy2.shape import from_shape
+from shapely.geometry import MultiPolygon
+from sqlalchemy import func, literal_column
+from sqlalchemy.dialects.postgresql import insert
+from sqlmodel import Session, col, select
+
+from service.areas.models import Area, Province
+
+
+def point(lat: float, lon: float) -> Any:
+    return func.ST_SetSRID(func.ST_MakePoint(lon, lat), 4326)
+
+
+def area_containing(session: Session, *, lat: float, lon: float) -> Area | None:
+    """The ward that covers the point. ST_Covers counts the boundary as inside, so a point
+    on a shared edge matches both wards; ordering by code picks the same one every time."""
+    return session.exec(
+        select(Area)
+        .where(func.ST_Covers(Area.geom, point(lat, lon)))
+        .order_by(col(Area.code))
+        .limit(1)
+    ).first()
+
+
+def get_by_code(session: Session, code: str) -> Area | None:
+    return session.exec(select(Area).where(Area.code == code)).first()
+
+
+def geometry_geojson(session: Session, area_id: int) -> dict[str, Any] | None:
+    raw = session.exec(select(func.ST_AsGeoJSON(Area.geom, 6)).where(Area.id == area_id)).first()
+    return json.loads(raw) if raw else None
+
+
+def list_codes(session: Session) -> dict[str, int]:
+    return {code: id_ for code, id_ in session.exec(select(Area.code, Area.id)).all()}
+
+
+def upsert_province(session: Session, *, code: str, name: str, name_en: str) -> None:
+    session.execute(
+        insert(Province)
+        .values(code=code, name=name, name_en=name_en)
+        .on_conflict_do_nothing(index_elements=["code"])
+    )
+
+
+def upsert_area(session: Session, *, values: dict[str, Any], geom: MultiPolygon) -> bool:
+    """Insert or replace the area with ``values['code']``; True when it was new."""
+    row = {**values, "geom": from_shape(geom, srid=4326)}
+    statement = insert(Area).values(**row)
+    statement = statement.on_conflict_do_update(
+        index_elements=["code"],
+        set_={**{k: statement.excluded[k] for k in row if k != "code"}, "updated_at": func.now()},
+    ).returning(literal_column("(xmax = 0)"))
+    return bool(session.execute(statement).scalar_one())

@@ -1,0 +1,80 @@
+from fastapi import APIRouter, status
+
+from service.accounts.policies import AdminUser
+from service.categories import repository, service
+from service.categories.models import Category
+from service.categories.schemas import (
+    CategoryCreate,
+    CategoryGroupCreate,
+    CategoryGroupRead,
+    CategoryRead,
+    CategoryUpdate,
+)
+from service.core.database import SessionDep
+from service.core.errors import Conflict, NotAuthenticated, NotFound, PermissionDenied, responses
+
+router = APIRouter(prefix="/api/v1/categories", tags=["reference data"])
+admin_router = APIRouter(
+    prefix="/api/v1/admin",
+    tags=["admin"],
+    responses=responses(NotAuthenticated, PermissionDenied),
+)
+
+
+@router.get("", response_model=list[CategoryRead])
+def list_categories(session: SessionDep):
+    """Every category a resident can report under, in display order, with its group,
+    Vietnamese and English names and default priority."""
+    return repository.list_categories(session, include_inactive=False)
+
+
+def _get(session: SessionDep, category_id: int) -> Category:
+    category = repository.get(session, category_id)
+    if category is None:
+        raise NotFound(field="category_id")
+    return category
+
+
+@admin_router.get("/category-groups", response_model=list[CategoryGroupRead])
+def list_groups(_: AdminUser, session: SessionDep):
+    return repository.list_groups(session)
+
+
+@admin_router.post(
+    "/category-groups", status_code=status.HTTP_201_CREATED, response_model=CategoryGroupRead,
+    responses=responses(Conflict),
+)
+def create_group(body: CategoryGroupCreate, _: AdminUser, session: SessionDep):
+    return service.create_group(session=session, data=body)
+
+
+@admin_router.get("/categories", response_model=list[CategoryRead])
+def admin_list_categories(_: AdminUser, session: SessionDep):
+    """All categories, retired ones included."""
+    return repository.list_categories(session, include_inactive=True)
+
+
+@admin_router.post(
+    "/categories", status_code=status.HTTP_201_CREATED, response_model=CategoryRead,
+    responses=responses(Conflict),
+)
+def create_category(body: CategoryCreate, _: AdminUser, session: SessionDep):
+    return service.create(session=session, data=body)
+
+
+@admin_router.get("/categories/{category_id}", response_model=CategoryRead, responses=responses(NotFound))
+def read_category(category_id: int, _: AdminUser, session: SessionDep):
+    return _get(session, category_id)
+
+
+@admin_router.patch("/categories/{category_id}", response_model=CategoryRead, responses=responses(NotFound))
+def update_category(category_id: int, body: CategoryUpdate, _: AdminUser, session: SessionDep):
+    """Rename, regroup, reprioritise or retire (``is_active=false``) a category."""
+    return service.update(session=session, category=_get(session, category_id), data=body)
+
+
+@admin_router.delete(
+    "/categories/{category_id}", status_code=status.HTTP_204_NO_CONTENT, responses=responses(NotFound)
+)
+def delete_category(category_id: int, _: AdminUser, session: SessionDep) -> None:
+    service.delete(session=session, category=_get(session, category_id))

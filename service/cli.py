@@ -1,0 +1,156 @@
+"""`phananh`: the one entry point for every process and admin chore."""
+
+import getpass
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from service.core.settings import get_settings
+
+
+@click.group()
+def main() -> None:
+    """PhanAnh — dịch vụ phản ánh hiện trường / citizen field-reporting service."""
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=lambda: int(os.environ.get("PORT", "8000")), show_default="PORT or 8000")
+@click.option("--workers", type=int, default=1, show_default=True)
+@click.option("--reload", is_flag=True, help="Restart on code changes (development).")
+def serve(host: str, port: int, workers: int, reload: bool) -> None:
+    """Run the HTTP API."""
+    import uvicorn
+
+    uvicorn.run(
+        "service.main:app", host=host, port=port, workers=workers, reload=reload,
+        proxy_headers=True, log_level="info",
+    )
+
+
+@main.command()
+@click.option("--queues", default="default,media,notify", show_default=True)
+@click.option("--concurrency", type=int, default=None, help="Processes (default: CPU count).")
+@click.option("--loglevel", default="INFO", show_default=True)
+def worker(queues: str, concurrency: int | None, loglevel: str) -> None:
+    """Run a Celery worker."""
+    from workers.tasks import celery_app
+
+    argv = ["worker", "--queues", queues, "--loglevel", loglevel]
+    if concurrency:
+        argv += ["--concurrency", str(concurrency)]
+    celery_app.worker_main(argv)
+
+
+@main.command()
+@click.option("--loglevel", default="INFO", show_default=True)
+def beat(loglevel: str) -> None:
+    """Run Celery beat (exactly one per deployment)."""
+    from workers.tasks import celery_app
+
+    schedule = get_settings().data_dir / "celerybeat-schedule"
+    schedule.parent.mkdir(parents=True, exist_ok=True)
+    celery_app.start(["beat", "--loglevel", loglevel, "--schedule", str(schedule)])
+
+
+@main.command()
+def migrate() -> None:
+    """Apply every database migration (alembic upgrade head)."""
+    from service.core.migrate import upgrade
+
+    upgrade()
+    click.echo("database is at the latest migration")
+
+
+@main.command("seed-demo")
+@click.option("--once", is_flag=True, help="Do nothing when the demo data is already there.")
+def seed_demo(once: bool) -> None:
+    """Load the 92 wards of Thái Nguyên, units, categories and demo accounts."""
+    from service.core.database import session_scope
+    from service.demo.seed import already_seeded
+    from service.demo.seed import seed_demo as run_seed
+
+    with session_scope() as session:
+        if once and already_seeded(session):
+            click.echo("demo data already present")
+            return
+        report = run_seed(session)
+    click.echo(
+        f"areas: {report.areas}, units: {report.units}, categories: {report.categories}, "
+        f"new accounts: {report.accounts_created} (password: $PHANANH_DEMO_PASSWORD)"
+    )
+
+
+@main.command("import-areas")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_areas_command(path: Path) -> None:
+    """Create or replace ward polygons from a GeoJSON FeatureCollection, by official code."""
+    from service.areas.service import import_areas, load_features
+    from service.core.database import session_scope
+    from service.core.errors import PhanAnhError
+
+    try:
+        with session_scope() as session:
+            report = import_areas(session=session, features=load_features(path))
+    except PhanAnhError as error:
+        raise click.ClickException(f"{error.detail_message_en} ({error.field})") from error
+    click.echo(f"created: {report.created}, updated: {report.updated}, repaired: {len(report.repaired)}")
+    for problem in report.repaired:
+        click.echo(f"  repaired {problem.code}: {problem.problem}")
+
+
+@main.command("create-user")
+@click.option("--username", required=True)
+@click.option("--full-name", required=True)
+@click.option("--role", type=click.Choice(["citizen", "officer", "unit_lead", "dispatcher", "admin"]), required=True)
+@click.option("--unit", "unit_code", default=None, help="Unit code, for officers and unit leads.")
+@click.option("--phone", default=None)
+@click.option("--email", default=None)
+@click.option(
+    "--password-stdin", is_flag=True,
+    help="Read the password from standard input instead of prompting (for scripts).",
+)
+def create_user(
+    username: str, full_name: str, role: str, unit_code: str | None, phone: str | None,
+    email: str | None, password_stdin: bool,
+) -> None:
+    """Create an account. The password is prompted for (never an argument, so it stays out
+    of shell history and process lists)."""
+    from pydantic import ValidationError
+    from sqlmodel import select
+
+    from service.accounts.schemas import UserCreate
+    from service.accounts.service import create_user as create
+    from service.core.database import session_scope
+    from service.core.errors import PhanAnhError
+    from service.units.models import Unit
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass("Password: ")
+        if getpass.getpass("Repeat: ") != password:
+            raise click.ClickException("passwords differ")
+    try:
+        with session_scope() as session:
+            unit_id = None
+            if unit_code:
+                unit_id = session.exec(select(Unit.id).where(Unit.code == unit_code)).first()
+                if unit_id is None:
+                    raise click.ClickException(f"no unit with code {unit_code}")
+            data = UserCreate(
+                username=username, full_name=full_name, password=password, role=role,  # type: ignore[arg-type]
+                unit_id=unit_id, phone=phone, email=email,
+            )
+            user = create(session=session, data=data)
+            click.echo(f"created user {user.id} ({user.username}, {user.role})")
+    except ValidationError as error:
+        raise click.ClickException(str(error)) from error
+    except PhanAnhError as error:
+        raise click.ClickException(f"{error.detail_message_en} ({error.field})") from error
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,63 @@
+"""The engine and the one owner of sessions and commits.
+
+Requests get a session from :func:`get_session`, which commits when the handler
+returns and rolls back when it raises; services and repositories never commit.
+Scripts and workers use :func:`session_scope`, which follows the same rule.
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import lru_cache
+from typing import Annotated
+
+from fastapi import Depends
+from sqlalchemy import Engine
+from sqlmodel import Session, create_engine
+
+from service.core.errors import PhanAnhError
+from service.core.settings import get_settings
+
+
+@lru_cache
+def get_engine() -> Engine:
+    settings = get_settings()
+    return create_engine(
+        settings.database_url,
+        pool_size=settings.database_pool_size,
+        max_overflow=settings.database_max_overflow,
+        pool_pre_ping=True,
+        # Every connection talks UTC; conversion to Asia/Ho_Chi_Minh happens at the edge.
+        connect_args={"options": "-c timezone=UTC"},
+    )
+
+
+@contextmanager
+def transaction(session: Session) -> Iterator[Session]:
+    """Commit when the block succeeds; roll back when it raises, except for errors that
+    are themselves an outcome to record (``PhanAnhError.keeps_changes``)."""
+    try:
+        yield session
+        session.commit()
+    except PhanAnhError as error:
+        if error.keeps_changes:
+            session.commit()
+        else:
+            session.rollback()
+        raise
+    except BaseException:
+        session.rollback()
+        raise
+
+
+@contextmanager
+def session_scope() -> Iterator[Session]:
+    with Session(get_engine(), expire_on_commit=False) as session, transaction(session):
+        yield session
+
+
+def get_session() -> Iterator[Session]:
+    with session_scope() as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session)]

@@ -1,0 +1,61 @@
+"""All configuration, read once from the environment (prefix-free names, as ops expect).
+
+One pydantic-settings class: nothing else in the code reads ``os.environ``.
+"""
+
+from functools import lru_cache
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+# Vietnam has one time zone and no daylight saving; everything the public sees is shown in it.
+LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+
+# A development-only key: `make run` and the tests use it, production must set JWT_SECRET.
+_DEV_JWT_SECRET = "phananh-dev-secret-change-me-in-production-0123456789"  # noqa: S105
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    environment: str = Field(default="development", description="development | test | production")
+
+    database_url: str = "postgresql+psycopg://postgres@127.0.0.1:5432/phananh"
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    # Pool sized for a 2-core box running uvicorn's threadpool; raise with more workers.
+    database_pool_size: int = 10
+    database_max_overflow: int = 20
+
+    jwt_secret: SecretStr = SecretStr(_DEV_JWT_SECRET)
+    jwt_algorithm: str = "HS256"
+    access_token_minutes: int = 15
+    refresh_token_days: int = 30
+
+    # Failed logins allowed per account and per client address within the window.
+    login_max_failures: int = 5
+    login_window_seconds: int = 900
+    # Registrations allowed per client address within an hour (stops scripted sign-ups).
+    register_max_per_hour: int = 20
+
+    demo_password: SecretStr = Field(
+        default=SecretStr("PhanAnh@2026"), validation_alias="PHANANH_DEMO_PASSWORD"
+    )
+    data_dir: Path = Field(default=PROJECT_ROOT / ".data", validation_alias="PHANANH_DATA_DIR")
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment == "production"
+
+    def check_production_safety(self) -> None:
+        """Refuse to start in production with the development signing key."""
+        if self.is_production and self.jwt_secret.get_secret_value() == _DEV_JWT_SECRET:
+            raise RuntimeError("JWT_SECRET must be set in production")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,107 @@
+"""`phananh seed-demo`: the real wards of Thái Nguyên, a realistic organisation and one
+demo account per role. Safe to run again: everything is matched by its code."""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import func
+from sqlalchemy.dialects.postgresql import insert
+from sqlmodel import Session, col, select
+
+from service.accounts.models import Role, User
+from service.accounts.security import hash_password
+from service.areas.models import Area
+from service.areas.service import import_areas, load_features
+from service.categories.models import Category, CategoryGroup
+from service.core.settings import get_settings
+from service.demo.catalogue import ACCOUNTS, CATEGORIES, GROUPS, PROVINCE_UNITS, WARD_UNITS
+from service.units import repository as units_repository
+from service.units.models import Unit
+
+WARDS_FILE = Path(__file__).parent / "data" / "thai_nguyen_wards_2025.geojson"
+DEMO_ADMIN = "quantri"
+
+
+@dataclass
+class SeedReport:
+    areas: int
+    units: int
+    categories: int
+    accounts_created: int
+
+
+def already_seeded(session: Session) -> bool:
+    return session.exec(select(User.id).where(User.username == DEMO_ADMIN)).first() is not None
+
+
+def _upsert(session: Session, model: type, key: str, rows: list[dict]) -> None:
+    statement = insert(model).values(rows)
+    update = {c: statement.excluded[c] for c in rows[0] if c != key}
+    if "updated_at" in model.__table__.c:  # type: ignore[attr-defined]
+        update["updated_at"] = func.now()
+    session.execute(statement.on_conflict_do_update(index_elements=[key], set_=update))
+
+
+def _seed_units(session: Session, areas: list[Area]) -> int:
+    rows = []
+    for area in areas:
+        is_ward = area.full_name.startswith("Phường")
+        for suffix, kind, ward_name, commune_name, name_en in WARD_UNITS:
+            rows.append({
+                "code": f"{area.code}-{suffix}",
+                "name": (ward_name if is_ward else commune_name).format(full=area.full_name),
+                "name_en": name_en.format(full_en=area.full_name_en),
+                "kind": kind.value,
+                "is_active": True,
+            })
+    rows += [
+        {"code": code, "name": name, "name_en": name_en, "kind": kind.value, "is_active": True}
+        for code, kind, name, name_en in PROVINCE_UNITS
+    ]
+    _upsert(session, Unit, "code", rows)
+    unit_ids = dict(session.exec(select(Unit.code, Unit.id)).all())
+    for area in areas:
+        for suffix, *_ in WARD_UNITS:
+            units_repository.set_areas(session, unit_ids[f"{area.code}-{suffix}"], [area.id])  # type: ignore[list-item]
+    for code, *_ in PROVINCE_UNITS:
+        units_repository.set_areas(session, unit_ids[code], [a.id for a in areas])  # type: ignore[misc]
+    return len(rows)
+
+
+def _seed_accounts(session: Session) -> int:
+    password_hash = hash_password(get_settings().demo_password.get_secret_value())
+    existing = set(session.exec(select(User.username)).all())
+    unit_ids = dict(session.exec(select(Unit.code, Unit.id)).all())
+    created = 0
+    for username, full_name, role, unit_code, phone in ACCOUNTS:
+        if username in existing:
+            continue  # never reset a password someone may have changed
+        session.add(User(
+            username=username,
+            phone=phone,
+            full_name=full_name,
+            password_hash=password_hash,
+            role=Role(role),
+            unit_id=unit_ids[unit_code] if unit_code else None,
+        ))
+        created += 1
+    return created
+
+
+def seed_demo(session: Session) -> SeedReport:
+    import_areas(session=session, features=load_features(WARDS_FILE))
+    session.flush()
+    areas = list(session.exec(select(Area).where(Area.province_code == "19").order_by(col(Area.code))).all())
+    _upsert(session, CategoryGroup, "code", [
+        {"code": code, "name": name, "name_en": name_en, "sort_order": i}
+        for i, (code, name, name_en) in enumerate(GROUPS)
+    ])
+    _upsert(session, Category, "code", [
+        {"code": code, "group_code": group, "name": name, "name_en": name_en,
+         "default_priority": priority.value, "sort_order": i, "is_active": True}
+        for i, (code, group, name, name_en, priority) in enumerate(CATEGORIES)
+    ])
+    units = _seed_units(session, areas)
+    accounts = _seed_accounts(session)
+    session.flush()
+    return SeedReport(areas=len(areas), units=units, categories=len(CATEGORIES), accounts_created=accounts)

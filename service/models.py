@@ -1,0 +1,22 @@
+"""Imports every domain's tables so SQLModel.metadata is complete (Alembic, tests)."""
+
+from sqlmodel import SQLModel
+
+from service.accounts.models import RefreshToken, User
+from service.areas.models import Area, Province
+from service.categories.models import Category, CategoryGroup
+from service.units.models import Unit, UnitArea
+
+metadata = SQLModel.metadata
+
+__all__ = [
+    "Area",
+    "Category",
+    "CategoryGroup",
+    "Province",
+    "RefreshToken",
+    "Unit",
+    "UnitArea",
+    "User",
+    "metadata",
+]

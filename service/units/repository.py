@@ -1,0 +1,65 @@
+"""The only place that queries units and their coverage."""
+
+from collections.abc import Sequence
+
+from sqlalchemy import delete, func
+from sqlmodel import Session, col, select
+
+from service.accounts.models import User
+from service.areas.models import Area
+from service.units.models import Unit, UnitArea, UnitKind
+
+
+def get(session: Session, unit_id: int) -> Unit | None:
+    return session.get(Unit, unit_id)
+
+
+def code_taken(session: Session, code: str) -> bool:
+    return session.exec(select(Unit.id).where(Unit.code == code)).first() is not None
+
+
+def search(
+    session: Session, *, query: str | None, kind: UnitKind | None, area_code: str | None,
+    offset: int, limit: int,
+) -> tuple[Sequence[Unit], int]:
+    statement = select(Unit)
+    if query:
+        like = f"%{query}%"
+        statement = statement.where(col(Unit.code).ilike(like) | col(Unit.name).ilike(like))
+    if kind is not None:
+        statement = statement.where(Unit.kind == kind)
+    if area_code is not None:
+        statement = statement.where(
+            col(Unit.id).in_(
+                select(UnitArea.unit_id).join(Area, col(Area.id) == UnitArea.area_id).where(Area.code == area_code)
+            )
+        )
+    total = session.exec(select(func.count()).select_from(statement.subquery())).one()
+    units = session.exec(statement.order_by(col(Unit.code)).offset(offset).limit(limit)).all()
+    return units, total
+
+
+def areas_of(session: Session, unit_ids: Sequence[int]) -> dict[int, list[Area]]:
+    rows = session.exec(
+        select(UnitArea.unit_id, Area)
+        .join(Area, col(Area.id) == UnitArea.area_id)
+        .where(col(UnitArea.unit_id).in_(unit_ids))
+        .order_by(col(Area.code))
+    ).all()
+    result: dict[int, list[Area]] = {unit_id: [] for unit_id in unit_ids}
+    for unit_id, area in rows:
+        result[unit_id].append(area)
+    return result
+
+
+def area_ids_by_code(session: Session, codes: Sequence[str]) -> dict[str, int]:
+    return dict(session.exec(select(Area.code, Area.id).where(col(Area.code).in_(codes))).all())
+
+
+def set_areas(session: Session, unit_id: int, area_ids: Sequence[int]) -> None:
+    session.execute(delete(UnitArea).where(col(UnitArea.unit_id) == unit_id))
+    session.add_all(UnitArea(unit_id=unit_id, area_id=area_id) for area_id in set(area_ids))
+
+
+def member_count(session: Session, unit_id: int) -> int:
+    return session.exec(select(func.count()).select_from(User).where(User.unit_id == unit_id)).one()

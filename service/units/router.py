@@ -1,0 +1,66 @@
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
+
+from service.accounts.policies import AdminUser
+from service.core.database import SessionDep
+from service.core.errors import Conflict, NotAuthenticated, NotFound, PermissionDenied, responses
+from service.core.schemas import Page
+from service.units import repository, service
+from service.units.models import Unit, UnitKind
+from service.units.schemas import UnitCreate, UnitRead, UnitUpdate
+
+admin_router = APIRouter(
+    prefix="/api/v1/admin/units",
+    tags=["admin"],
+    responses=responses(NotAuthenticated, PermissionDenied),
+)
+
+
+def _get(session: SessionDep, unit_id: int) -> Unit:
+    unit = repository.get(session, unit_id)
+    if unit is None:
+        raise NotFound(field="unit_id")
+    return unit
+
+
+@admin_router.get("", response_model=Page[UnitRead])
+def list_units(
+    _: AdminUser,
+    session: SessionDep,
+    q: Annotated[str | None, Query(max_length=64)] = None,
+    kind: UnitKind | None = None,
+    area_code: str | None = None,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+):
+    units, total = repository.search(
+        session, query=q, kind=kind, area_code=area_code, offset=offset, limit=limit
+    )
+    return Page[UnitRead](items=service.to_read(session, list(units)), total=total, offset=offset, limit=limit)
+
+
+@admin_router.post("", status_code=status.HTTP_201_CREATED, response_model=UnitRead, responses=responses(Conflict))
+def create_unit(body: UnitCreate, _: AdminUser, session: SessionDep):
+    """Create a unit and the wards it covers (by official ward code)."""
+    return service.to_read(session, [service.create(session=session, data=body)])[0]
+
+
+@admin_router.get("/{unit_id}", response_model=UnitRead, responses=responses(NotFound))
+def read_unit(unit_id: int, _: AdminUser, session: SessionDep):
+    return service.to_read(session, [_get(session, unit_id)])[0]
+
+
+@admin_router.patch("/{unit_id}", response_model=UnitRead, responses=responses(NotFound))
+def update_unit(unit_id: int, body: UnitUpdate, _: AdminUser, session: SessionDep):
+    """Change a unit; ``area_codes``, when given, replaces the wards it covers."""
+    unit = service.update(session=session, unit=_get(session, unit_id), data=body)
+    return service.to_read(session, [unit])[0]
+
+
+@admin_router.delete(
+    "/{unit_id}", status_code=status.HTTP_204_NO_CONTENT, responses=responses(NotFound, Conflict)
+)
+def delete_unit(unit_id: int, _: AdminUser, session: SessionDep) -> None:
+    """Delete a unit nobody belongs to; a unit with staff is deactivated instead (409)."""
+    service.delete(session=session, unit=_get(session, unit_id))

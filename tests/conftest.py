@@ -1,0 +1,140 @@
+"""Test setup: real PostGIS and real Redis, one database per xdist worker.
+
+Each worker creates ``phananh_test_<worker>``, runs the real Alembic migrations and
+loads the demo data once; every test then runs inside a transaction that is rolled back.
+"""
+
+import os
+import re
+import uuid
+from collections.abc import Iterator
+
+# Settings are read once per process: point them at the test services before any
+# service module is imported.
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+_WORKER_INDEX = int(re.sub(r"\D", "", _WORKER) or 0)
+ADMIN_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+TEST_DB = f"phananh_test_{_WORKER}"
+DATABASE_URL = ADMIN_URL.rsplit("/", 1)[0] + f"/{TEST_DB}"
+# Redis databases 1..n, one per worker; database 0 is left to `make run`.
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379").rstrip("/") + f"/{1 + _WORKER_INDEX}"
+os.environ.update(
+    DATABASE_URL=DATABASE_URL,
+    REDIS_URL=REDIS_URL,
+    ENVIRONMENT="test",
+    PHANANH_DEMO_PASSWORD="demo-password-for-tests",
+)
+
+import pytest  # noqa: E402
+from fastapi.testclient import TestClient  # noqa: E402
+from sqlalchemy import create_engine, text  # noqa: E402
+from sqlmodel import Session  # noqa: E402
+
+from service.core.database import get_engine, get_session, transaction  # noqa: E402
+from service.core.migrate import upgrade  # noqa: E402
+from service.core.redis import get_redis  # noqa: E402
+
+DEMO_PASSWORD = os.environ["PHANANH_DEMO_PASSWORD"]
+
+
+def recreate_database(name: str) -> str:
+    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+
+
+def drop_database(name: str) -> None:
+    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def database() -> Iterator[str]:
+    recreate_database(TEST_DB)
+    upgrade(DATABASE_URL)
+    from service.core.database import session_scope
+    from service.demo.seed import seed_demo
+
+    with session_scope() as session:
+        seed_demo(session)
+    yield DATABASE_URL
+    get_engine().dispose()
+    drop_database(TEST_DB)
+
+
+@pytest.fixture
+def db(database: str) -> Iterator[Session]:
+    """A session whose commits are savepoints inside one transaction rolled back at the end."""
+    connection = get_engine().connect()
+    outer = connection.begin()
+    session = Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+    try:
+        yield session
+    finally:
+        session.close()
+        outer.rollback()
+        connection.close()
+
+
+@pytest.fixture(autouse=True)
+def clean_redis() -> Iterator[None]:
+    get_redis().flushdb()
+    yield
+
+
+@pytest.fixture
+def app(db: Session):
+    from service.main import app as fastapi_app
+
+    def _session() -> Iterator[Session]:
+        # The same commit/rollback rule as production, on the test's transaction.
+        with transaction(db):
+            yield db
+
+    fastapi_app.dependency_overrides[get_session] = _session
+    yield fastapi_app
+    fastapi_app.dependency_overrides.clear()
+
+
+@pytest.fixture
+def client(app) -> Iterator[TestClient]:
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+def login(client: TestClient, username: str, password: str = DEMO_PASSWORD) -> dict[str, str]:
+    response = client.post("/api/v1/auth/token", data={"username": username, "password": password})
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+# One demo account per role (service/demo/catalogue.py).
+DEMO_USERS = {
+    "citizen": "+84912345678",
+    "officer": "canbo.bachquang",
+    "unit_lead": "lanhdao.bachquang",
+    "dispatcher": "dieuphoi",
+    "admin": "quantri",
+}
+
+
+@pytest.fixture
+def auth(client: TestClient):
+    """``auth("admin")`` -> headers of a logged-in demo user of that role."""
+    cache: dict[str, dict[str, str]] = {}
+
+    def headers(role: str) -> dict[str, str]:
+        if role not in cache:
+            cache[role] = login(client, DEMO_USERS[role])
+        return cache[role]
+
+    return headers
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}{uuid.uuid4().hex[:8]}"

@@ -1,0 +1,36 @@
+"""The Celery application. The API never imports this package: it sends tasks by name
+(see service/core/tasks.py); workers import the services they run."""
+
+from celery import Celery
+from kombu import Queue
+
+from service.core.settings import get_settings
+
+QUEUES = ("default", "media", "notify")
+
+
+def create_celery() -> Celery:
+    settings = get_settings()
+    app = Celery("phananh", broker=settings.redis_url, include=["workers.tasks"])
+    app.conf.update(
+        task_queues=[Queue(name) for name in QUEUES],
+        task_default_queue="default",
+        # A worker that dies mid-task leaves the message unacknowledged, so it is redelivered.
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        # Must exceed the longest task, or Redis redelivers a task that is still running.
+        broker_transport_options={"visibility_timeout": 3600},
+        task_ignore_result=True,
+        timezone="Asia/Ho_Chi_Minh",
+        enable_utc=True,
+        worker_hijack_root_logger=False,
+        broker_connection_retry_on_startup=True,
+        beat_schedule={
+            "heartbeat": {"task": "phananh.system.heartbeat", "schedule": 60.0},
+        },
+    )
+    return app
+
+
+celery_app = create_celery()

@@ -1,0 +1,6 @@
+"""Task modules are listed here so the worker registers them all."""
+
+from workers.app import celery_app
+from workers.system import heartbeat
+
+__all__ = ["celery_app", "heartbeat"]
