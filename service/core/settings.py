@@ -51,9 +51,10 @@ class Settings(BaseSettings):
         return self.environment == "production"
 
     def check_production_safety(self) -> None:
-        """Refuse to start in production with the development signing key."""
-        if self.is_production and self.jwt_secret.get_secret_value() == _DEV_JWT_SECRET:
-            raise RuntimeError("JWT_SECRET must be set in production")
+        """Refuse to start in production with the development signing key or a weak one."""
+        secret = self.jwt_secret.get_secret_value()
+        if self.is_production and (secret == _DEV_JWT_SECRET or len(secret) < 32):
+            raise RuntimeError("JWT_SECRET must be set to a random value of 32+ characters in production")
 
 
 @lru_cache

@@ -29,8 +29,9 @@ def _area_ids(session: Session, codes: list[str]) -> list[int]:
 
 def to_read(session: Session, units: list[Unit]) -> list[UnitRead]:
     areas = repository.areas_of(session, [u.id for u in units if u.id is not None])
+    fields = [name for name in UnitRead.model_fields if name != "areas"]
     return [
-        UnitRead.model_validate({**unit.model_dump(), "areas": areas.get(unit.id or 0, [])})
+        UnitRead.model_validate({**{f: getattr(unit, f) for f in fields}, "areas": areas.get(unit.id or 0, [])})
         for unit in units
     ]
 
