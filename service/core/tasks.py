@@ -9,6 +9,7 @@ from typing import Any
 
 from celery import Celery
 from sqlalchemy import event
+from sqlalchemy.orm import SessionTransaction
 from sqlmodel import Session
 
 from service.core.settings import get_settings
@@ -35,6 +36,7 @@ def send_after_commit(
     session: Session, name: str, *, args: tuple[Any, ...] = (), queue: str = "default"
 ) -> None:
     """Queue a task to be sent once ``session`` commits; a rollback drops it."""
+    session.connection()  # make sure the transaction the task belongs to has begun
     pending = session.info.setdefault(_BUFFER_KEY, [])
     pending.append((name, args, queue))
 
@@ -45,6 +47,9 @@ def _flush_pending(session: Session) -> None:
         send_now(name, args=args, queue=queue)
 
 
-@event.listens_for(Session, "after_rollback")
-def _drop_pending(session: Session) -> None:
-    session.info.pop(_BUFFER_KEY, None)
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_pending(session: Session, previous_transaction: SessionTransaction) -> None:
+    # Only when the session's own transaction ends: a SAVEPOINT rolled back inside it
+    # (begin_nested) leaves the outer work, and its tasks, in place.
+    if previous_transaction.parent is None:
+        session.info.pop(_BUFFER_KEY, None)

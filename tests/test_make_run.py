@@ -1,0 +1,103 @@
+"""`make run` end to end: private PostgreSQL+PostGIS and Redis under a data folder, migrate,
+seed, API + worker + beat; Ctrl-C stops everything; a second start reuses the data."""
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import httpx2 as httpx
+import pytest
+
+from service.core.settings import PROJECT_ROOT
+
+pytestmark = pytest.mark.slow
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _port_open(port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _start(data_dir: Path, ports: dict[str, int]) -> subprocess.Popen:
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+    env.update(
+        PHANANH_DATA_DIR=str(data_dir),
+        PORT=str(ports["api"]),
+        PHANANH_PG_PORT=str(ports["pg"]),
+        PHANANH_REDIS_PORT=str(ports["redis"]),
+    )
+    return subprocess.Popen(
+        ["make", "run"], cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        text=True, start_new_session=True,
+    )
+
+
+def _wait_ready(process: subprocess.Popen, port: int, seconds: float = 180) -> httpx.Response:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail("make run exited early:\n" + process.communicate()[0])
+        try:
+            response = httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2)
+            if response.status_code == 200:
+                return response
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    os.killpg(process.pid, signal.SIGKILL)
+    pytest.fail("never ready:\n" + process.communicate()[0])
+
+
+def _interrupt(process: subprocess.Popen) -> str:
+    # What Ctrl-C does in a terminal: SIGINT to the whole foreground process group.
+    os.killpg(process.pid, signal.SIGINT)
+    try:
+        output, _ = process.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        pytest.fail("make run did not stop on Ctrl-C")
+    return output
+
+
+def test_make_run_serves_and_stops_cleanly_and_reuses_its_data():
+    data_dir = PROJECT_ROOT / ".data" / f"test-make-run-{os.environ.get('PYTEST_XDIST_WORKER', 'gw0')}"
+    shutil.rmtree(data_dir, ignore_errors=True)
+    ports = {"api": _free_port(), "pg": _free_port(), "redis": _free_port()}
+    try:
+        first = _start(data_dir, ports)
+        ready = _wait_ready(first, ports["api"])
+        checks = ready.json()["checks"]
+        assert checks["database"]["ok"] and checks["redis"]["ok"]
+        ward = httpx.get(f"http://127.0.0.1:{ports['api']}/api/v1/areas", params={"lat": 21.5063, "lon": 105.868})
+        assert ward.json()["code"] == "05528"
+        output = _interrupt(first)
+        assert "creating a private PostgreSQL cluster" in output
+        assert "stopped" in output
+        for name, port in ports.items():
+            assert not _port_open(port), f"{name} still listening on {port} after Ctrl-C"
+
+        second = _start(data_dir, ports)
+        _wait_ready(second, ports["api"])
+        output = _interrupt(second)
+        assert "creating a private PostgreSQL cluster" not in output
+        assert "demo data already present" in output
+    finally:
+        pg_data = data_dir / "postgres" / "data"
+        if (pg_data / "postmaster.pid").exists():
+            pg_ctl = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"))[-1]
+            subprocess.run(
+                ["runuser", "-u", "postgres", "--", str(pg_ctl), "-D", str(pg_data),
+                 "-m", "immediate", "stop"],
+                check=False,
+            )
+        shutil.rmtree(data_dir, ignore_errors=True)
