@@ -27,7 +27,17 @@ cleanup() {
   trap - INT TERM EXIT
   say "stopping…"
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  # A worker finishing a photo gets a grace period; after it, nothing is left running.
+  local deadline=$((SECONDS + ${PHANANH_STOP_GRACE:-20}))
+  for pid in "${pids[@]}"; do
+    while kill -0 "$pid" 2>/dev/null && [ $SECONDS -lt $deadline ]; do sleep 0.2; done
+    if kill -0 "$pid" 2>/dev/null; then
+      say "process $pid ($(ps -o args= -p "$pid" | cut -c1-60)) did not stop in time: killing it"
+      pkill -KILL -P "$pid" 2>/dev/null || true
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
+    wait "$pid" 2>/dev/null || true
+  done
   [ $private_pg = 1 ] && stop_private_postgres "$DATA_DIR/postgres"
   say "stopped"
 }

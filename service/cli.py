@@ -25,8 +25,13 @@ def serve(host: str, port: int, workers: int, reload: bool) -> None:
     import uvicorn
 
     uvicorn.run(
-        "service.main:app", host=host, port=port, workers=workers, reload=reload,
-        proxy_headers=True, log_level="info",
+        "service.main:app",
+        host=host,
+        port=port,
+        workers=workers,
+        reload=reload,
+        proxy_headers=True,
+        log_level="info",
     )
 
 
@@ -109,12 +114,18 @@ def import_areas_command(path: Path) -> None:
 @click.option("--phone", default=None)
 @click.option("--email", default=None)
 @click.option(
-    "--password-stdin", is_flag=True,
+    "--password-stdin",
+    is_flag=True,
     help="Read the password from standard input instead of prompting (for scripts).",
 )
 def create_user(
-    username: str, full_name: str, role: str, unit_code: str | None, phone: str | None,
-    email: str | None, password_stdin: bool,
+    username: str,
+    full_name: str,
+    role: str,
+    unit_code: str | None,
+    phone: str | None,
+    email: str | None,
+    password_stdin: bool,
 ) -> None:
     """Create an account. The password is prompted for (never an argument, so it stays out
     of shell history and process lists)."""
@@ -141,8 +152,13 @@ def create_user(
                 if unit_id is None:
                     raise click.ClickException(f"no unit with code {unit_code}")
             data = UserCreate(
-                username=username, full_name=full_name, password=password, role=role,  # type: ignore[arg-type]
-                unit_id=unit_id, phone=phone, email=email,
+                username=username,
+                full_name=full_name,
+                password=password,
+                role=role,  # type: ignore[arg-type]
+                unit_id=unit_id,
+                phone=phone,
+                email=email,
             )
             user = create(session=session, data=data)
             click.echo(f"created user {user.id} ({user.username}, {user.role})")

@@ -11,6 +11,8 @@ from service.categories.router import router as categories_router
 from service.core.errors import install_error_handlers
 from service.core.settings import get_settings
 from service.health.router import router as health_router
+from service.intake.router import router as complaints_router
+from service.media.router import router as photos_router
 from service.units.router import admin_router as admin_units_router
 
 API_DESCRIPTION = """
@@ -34,6 +36,8 @@ def create_app() -> FastAPI:
         me_router,
         categories_router,
         areas_router,
+        complaints_router,
+        photos_router,
         admin_users_router,
         admin_units_router,
         admin_categories_router,

@@ -5,6 +5,8 @@ from sqlmodel import SQLModel
 from service.accounts.models import RefreshToken, User
 from service.areas.models import Area, Province
 from service.categories.models import Category, CategoryGroup
+from service.intake.models import Complaint, ComplaintEvent
+from service.media.models import Photo
 from service.units.models import Unit, UnitArea
 
 metadata = SQLModel.metadata
@@ -13,6 +15,9 @@ __all__ = [
     "Area",
     "Category",
     "CategoryGroup",
+    "Complaint",
+    "ComplaintEvent",
+    "Photo",
     "Province",
     "RefreshToken",
     "Unit",

@@ -6,6 +6,7 @@ loads the demo data once; every test then runs inside a transaction that is roll
 
 import os
 import re
+import tempfile
 import uuid
 from collections.abc import Iterator
 
@@ -18,14 +19,27 @@ TEST_DB = f"phananh_test_{_WORKER}"
 DATABASE_URL = ADMIN_URL.rsplit("/", 1)[0] + f"/{TEST_DB}"
 # Redis databases 1..n, one per worker; database 0 is left to `make run`.
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379").rstrip("/") + f"/{1 + _WORKER_INDEX}"
+DATA_DIR = tempfile.mkdtemp(prefix=f"phananh-test-{_WORKER}-")
 os.environ.update(
     DATABASE_URL=DATABASE_URL,
     REDIS_URL=REDIS_URL,
     ENVIRONMENT="test",
     PHANANH_DEMO_PASSWORD="demo-password-for-tests",
+    PHANANH_DATA_DIR=DATA_DIR,
+    # A killed worker's task comes back after this long (production: an hour).
+    CELERY_VISIBILITY_TIMEOUT="5",
 )
 
+import shutil  # noqa: E402
+import socket  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import threading  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
 import pytest  # noqa: E402
+import uvicorn  # noqa: E402
 from fastapi.testclient import TestClient  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 from sqlmodel import Session  # noqa: E402
@@ -65,6 +79,7 @@ def database() -> Iterator[str]:
     yield DATABASE_URL
     get_engine().dispose()
     drop_database(TEST_DB)
+    shutil.rmtree(DATA_DIR, ignore_errors=True)
 
 
 @pytest.fixture
@@ -83,7 +98,11 @@ def db(database: str) -> Iterator[Session]:
 
 @pytest.fixture(autouse=True)
 def clean_redis() -> Iterator[None]:
-    get_redis().flushdb()
+    # Our own keys only: Celery's queues and bindings stay, for workers that outlive a test.
+    client = get_redis()
+    keys = list(client.scan_iter("phananh:*"))
+    if keys:
+        client.delete(*keys)
     yield
 
 
@@ -124,6 +143,18 @@ DEMO_USERS = {
 
 
 @pytest.fixture
+def auth_headers_for(live_server: str):
+    """``auth_headers_for("officer")`` -> headers of a demo user, logged in on the live server."""
+    import httpx2 as httpx
+
+    def headers(role: str) -> dict[str, str]:
+        with httpx.Client(base_url=live_server) as http:
+            return login(http, DEMO_USERS[role])  # type: ignore[arg-type]
+
+    return headers
+
+
+@pytest.fixture
 def auth(client: TestClient):
     """``auth("admin")`` -> headers of a logged-in demo user of that role."""
     cache: dict[str, dict[str, str]] = {}
@@ -138,3 +169,80 @@ def auth(client: TestClient):
 
 def unique(prefix: str) -> str:
     return f"{prefix}{uuid.uuid4().hex[:8]}"
+
+
+SHARED_PHOTOS = Path(__file__).resolve().parents[2] / "shared" / "data" / "photos"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def live_server(database: str) -> Iterator[str]:
+    """The real app on a real port, committing to the test database: for concurrency and
+    for anything a separate worker process must see."""
+    from service.main import app as fastapi_app
+
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(fastapi_app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+def start_worker(*extra: str, queues: str = "default,media", module: str = "service.cli") -> subprocess.Popen:
+    """A real Celery worker process on the test database and Redis."""
+    command = [sys.executable, "-m", module, "worker", "--concurrency", "1", "--queues", queues, *extra]
+    return subprocess.Popen(
+        command,
+        env=dict(os.environ),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+
+
+def stop_worker(process: subprocess.Popen) -> str:
+    process.terminate()
+    try:
+        return process.communicate(timeout=30)[0]
+    except subprocess.TimeoutExpired:
+        process.kill()
+        return process.communicate()[0]
+
+
+@pytest.fixture(scope="module")
+def media_worker(database: str) -> Iterator[subprocess.Popen]:
+    process = start_worker()
+    yield process
+    output = stop_worker(process)
+    # Shown with the failures of the module, where a worker's traceback explains them.
+    print("---- media worker output ----\n" + output[-20000:])
+
+
+def register_citizen(base_url_or_client, phone: str | None = None) -> dict[str, str]:
+    """A fresh citizen (its own reports only), logged in: returns auth headers."""
+    import random
+
+    import httpx2 as httpx
+
+    phone = phone or f"09{random.randint(10_000_000, 99_999_999)}"
+    body = {"phone": phone, "password": "mat-khau-cong-dan", "full_name": "Người dân thử nghiệm"}
+    if isinstance(base_url_or_client, str):
+        http = httpx.Client(base_url=base_url_or_client, timeout=30)
+    else:
+        http = base_url_or_client
+    registered = http.post("/api/v1/auth/register", json=body)
+    assert registered.status_code == 201, registered.text
+    response = http.post("/api/v1/auth/token", data={"username": phone, "password": body["password"]})
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}

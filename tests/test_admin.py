@@ -22,7 +22,9 @@ def test_units_crud_with_coverage(client, auth, db):
     unit = created.json()
     assert [a["code"] for a in unit["areas"]] == ["05443", "05528"]
 
-    patched = client.patch(f"/api/v1/admin/units/{unit['id']}", json={"area_codes": ["05528"], "phone": "02083855555"}, headers=admin)
+    patched = client.patch(
+        f"/api/v1/admin/units/{unit['id']}", json={"area_codes": ["05528"], "phone": "02083855555"}, headers=admin
+    )
     assert patched.status_code == 200
     assert [a["code"] for a in patched.json()["areas"]] == ["05528"]
     assert patched.json()["phone"] == "02083855555"
@@ -75,13 +77,20 @@ def test_categories_crud_and_public_list(client, auth):
     assert pothole["group"]["code"] == "roads"
 
     group = client.post(
-        "/api/v1/admin/category-groups", json={"code": "animals", "name": "Động vật", "name_en": "Animals"}, headers=admin
+        "/api/v1/admin/category-groups",
+        json={"code": "animals", "name": "Động vật", "name_en": "Animals"},
+        headers=admin,
     )
     assert group.status_code == 201
     created = client.post(
         "/api/v1/admin/categories",
-        json={"code": "stray_dogs", "group_code": "animals", "name": "Chó thả rông", "name_en": "Stray dogs",
-              "default_priority": "high"},
+        json={
+            "code": "stray_dogs",
+            "group_code": "animals",
+            "name": "Chó thả rông",
+            "name_en": "Stray dogs",
+            "default_priority": "high",
+        },
         headers=admin,
     )
     assert created.status_code == 201, created.text
@@ -126,15 +135,25 @@ def test_admin_creates_staff_who_must_belong_to_a_unit(client, auth, db):
     assert no_unit.status_code == 422 and no_unit.json()["code"] == "unit_required"
     dispatcher_in_unit = client.post(
         "/api/v1/admin/users",
-        json={"username": "dp.moi", "full_name": "Điều phối", "password": "mat-khau-moi", "role": "dispatcher",
-              "unit_id": unit_id},
+        json={
+            "username": "dp.moi",
+            "full_name": "Điều phối",
+            "password": "mat-khau-moi",
+            "role": "dispatcher",
+            "unit_id": unit_id,
+        },
         headers=admin,
     )
     assert dispatcher_in_unit.status_code == 422 and dispatcher_in_unit.json()["code"] == "unit_not_allowed"
     created = client.post(
         "/api/v1/admin/users",
-        json={"username": "canbo.moi", "full_name": "Cán bộ mới", "password": "mat-khau-moi", "role": "officer",
-              "unit_id": unit_id},
+        json={
+            "username": "canbo.moi",
+            "full_name": "Cán bộ mới",
+            "password": "mat-khau-moi",
+            "role": "officer",
+            "unit_id": unit_id,
+        },
         headers=admin,
     )
     assert created.status_code == 201, created.text

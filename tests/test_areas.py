@@ -115,7 +115,9 @@ def test_import_is_idempotent_by_code(db):
     db.refresh(area)
     assert area.name == "Đổi tên"
     assert db.exec(select(func.count()).select_from(Area).where(Area.code == "T0003")).one() == 1
-    assert db.exec(select(func.ST_XMin(func.Box2D(Area.geom))).where(Area.code == "T0003")).one() == pytest.approx(100.5)
+    assert db.exec(select(func.ST_XMin(func.Box2D(Area.geom))).where(Area.code == "T0003")).one() == pytest.approx(
+        100.5
+    )
 
 
 def test_import_refuses_a_feature_without_code_and_writes_nothing(db):
@@ -135,7 +137,9 @@ def test_a_line_is_not_a_boundary():
 
 def test_cli_import_areas_twice(tmp_path, database):
     path = tmp_path / "wards.geojson"
-    path.write_text(json.dumps({"type": "FeatureCollection", "features": [_feature("T0900", SQUARE), _feature("T0901", BOW_TIE)]}))
+    path.write_text(
+        json.dumps({"type": "FeatureCollection", "features": [_feature("T0900", SQUARE), _feature("T0901", BOW_TIE)]})
+    )
     runner = CliRunner()
     try:
         first = runner.invoke(cli, ["import-areas", str(path)])

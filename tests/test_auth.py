@@ -13,9 +13,7 @@ from tests.conftest import DEMO_PASSWORD, login
 
 
 def _register(client, phone="0901234567", password="mat-khau-dai", name="Lý Thị Mai"):
-    return client.post(
-        "/api/v1/auth/register", json={"phone": phone, "password": password, "full_name": name}
-    )
+    return client.post("/api/v1/auth/register", json={"phone": phone, "password": password, "full_name": name})
 
 
 def test_citizen_registers_with_a_phone_number_and_logs_in_with_any_format(client, db):
@@ -28,9 +26,10 @@ def test_citizen_registers_with_a_phone_number_and_logs_in_with_any_format(clien
     stored = db.exec(select(User).where(User.phone == "+84901234567")).one()
     assert stored.password_hash.startswith("$argon2id$")
     for spelling in ("0901234567", "+84901234567", "84901234567"):
-        assert client.post(
-            "/api/v1/auth/token", data={"username": spelling, "password": "mat-khau-dai"}
-        ).status_code == 200
+        assert (
+            client.post("/api/v1/auth/token", data={"username": spelling, "password": "mat-khau-dai"}).status_code
+            == 200
+        )
 
 
 def test_registration_refuses_a_taken_phone_and_a_foreign_number(client):
@@ -60,9 +59,10 @@ def test_wrong_password_is_401_with_a_stable_code(client):
 
 def test_login_is_rate_limited_per_account(client):
     for _ in range(5):
-        assert client.post(
-            "/api/v1/auth/token", data={"username": "dieuphoi", "password": "wrong-guess"}
-        ).status_code == 401
+        assert (
+            client.post("/api/v1/auth/token", data={"username": "dieuphoi", "password": "wrong-guess"}).status_code
+            == 401
+        )
     blocked = client.post("/api/v1/auth/token", data={"username": "dieuphoi", "password": DEMO_PASSWORD})
     assert blocked.status_code == 429
     assert blocked.json()["code"] == "rate_limited"
@@ -128,7 +128,9 @@ def test_tampered_token_is_401_invalid_token(client, db, auth, how):
     elif how == "garbage":
         token = "not-a-jwt"
     elif how == "alg_none":
-        token = jwt.encode({"sub": str(_admin_id(db)), "role": "admin", "typ": "access", "exp": 9999999999}, None, "none")
+        token = jwt.encode(
+            {"sub": str(_admin_id(db)), "role": "admin", "typ": "access", "exp": 9999999999}, None, "none"
+        )
     else:
         token = _token(_admin_id(db), typ="refresh")
     response = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})

@@ -37,8 +37,13 @@ def _start(data_dir: Path, ports: dict[str, int]) -> subprocess.Popen:
         PHANANH_REDIS_PORT=str(ports["redis"]),
     )
     return subprocess.Popen(
-        ["make", "run"], cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        text=True, start_new_session=True,
+        ["make", "run"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
     )
 
 
@@ -65,7 +70,7 @@ def _interrupt(process: subprocess.Popen) -> str:
         output, _ = process.communicate(timeout=60)
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
-        pytest.fail("make run did not stop on Ctrl-C")
+        pytest.fail("make run did not stop on Ctrl-C:\n" + process.communicate()[0][-6000:])
     return output
 
 
@@ -96,8 +101,7 @@ def test_make_run_serves_and_stops_cleanly_and_reuses_its_data():
         if (pg_data / "postmaster.pid").exists():
             pg_ctl = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"))[-1]
             subprocess.run(
-                ["runuser", "-u", "postgres", "--", str(pg_ctl), "-D", str(pg_data),
-                 "-m", "immediate", "stop"],
+                ["runuser", "-u", "postgres", "--", str(pg_ctl), "-D", str(pg_data), "-m", "immediate", "stop"],
                 check=False,
             )
         shutil.rmtree(data_dir, ignore_errors=True)

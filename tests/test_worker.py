@@ -17,7 +17,10 @@ def worker_process(database, tmp_path):
     env = {**os.environ, "PHANANH_DATA_DIR": str(tmp_path)}
     process = subprocess.Popen(
         [sys.executable, "-m", "service.cli", "worker", "--concurrency", "1", "--queues", "default"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     yield process
     process.terminate()

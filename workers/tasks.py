@@ -1,6 +1,7 @@
 """Task modules are listed here so the worker registers them all."""
 
 from workers.app import celery_app
+from workers.media import process_photo
 from workers.system import heartbeat
 
-__all__ = ["celery_app", "heartbeat"]
+__all__ = ["celery_app", "heartbeat", "process_photo"]

@@ -31,14 +31,10 @@ class Language(StrEnum):
 class User(SQLModel, table=True):
     __tablename__ = "users"
     __table_args__ = (
-        CheckConstraint(
-            "role IN (" + ", ".join(f"'{r.value}'" for r in Role) + ")", name="ck_users_role"
-        ),
+        CheckConstraint("role IN (" + ", ".join(f"'{r.value}'" for r in Role) + ")", name="ck_users_role"),
         CheckConstraint("language IN ('vi', 'en')", name="ck_users_language"),
         # Officers and leads work inside one unit; nobody else belongs to one.
-        CheckConstraint(
-            "(role IN ('officer', 'unit_lead')) = (unit_id IS NOT NULL)", name="ck_users_unit_role"
-        ),
+        CheckConstraint("(role IN ('officer', 'unit_lead')) = (unit_id IS NOT NULL)", name="ck_users_unit_role"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -29,9 +29,7 @@ def get_current_user(session: SessionDep, token: Annotated[str | None, Depends(_
     return user
 
 
-def get_optional_user(
-    session: SessionDep, token: Annotated[str | None, Depends(_bearer)]
-) -> User | None:
+def get_optional_user(session: SessionDep, token: Annotated[str | None, Depends(_bearer)]) -> User | None:
     """For public endpoints that show more to a logged-in caller; a bad token still fails."""
     return get_current_user(session, token) if token else None
 

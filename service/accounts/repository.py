@@ -16,15 +16,11 @@ def get_user(session: Session, user_id: int) -> User | None:
 
 def get_user_by_login(session: Session, login: str) -> User | None:
     """Citizens type their phone number, staff their username; both identify one user."""
-    return session.exec(
-        select(User).where((User.username == login) | (User.phone == login))
-    ).first()
+    return session.exec(select(User).where((User.username == login) | (User.phone == login))).first()
 
 
 def phone_taken(session: Session, phone: str) -> bool:
-    return session.exec(
-        select(User.id).where((User.phone == phone) | (User.username == phone))
-    ).first() is not None
+    return session.exec(select(User.id).where((User.phone == phone) | (User.username == phone))).first() is not None
 
 
 def username_taken(session: Session, username: str) -> bool:
@@ -65,9 +61,7 @@ def add_refresh_token(
 
 def lock_refresh_token(session: Session, token_hash: str) -> RefreshToken | None:
     # FOR UPDATE: two concurrent refreshes with one token serialise, and only one wins.
-    return session.exec(
-        select(RefreshToken).where(RefreshToken.token_hash == token_hash).with_for_update()
-    ).first()
+    return session.exec(select(RefreshToken).where(RefreshToken.token_hash == token_hash).with_for_update()).first()
 
 
 def revoke_family(session: Session, family_id: uuid.UUID, at: datetime) -> None:

@@ -62,9 +62,7 @@ def register(body: RegisterRequest, session: SessionDep, address: ClientAddress)
 
 
 @auth_router.post("/token", response_model=TokenPair, responses=responses(InvalidCredentials, RateLimited))
-def login(
-    form: Annotated[OAuth2PasswordRequestForm, Depends()], session: SessionDep, address: ClientAddress
-):
+def login(form: Annotated[OAuth2PasswordRequestForm, Depends()], session: SessionDep, address: ClientAddress):
     """OAuth2 password flow. ``username`` is the phone number for citizens (any common
     Vietnamese format) or the assigned username for staff.
 
@@ -123,9 +121,7 @@ def list_users(
     offset: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ):
-    users, total = repository.list_users(
-        session, role=role, unit_id=unit_id, query=q, offset=offset, limit=limit
-    )
+    users, total = repository.list_users(session, role=role, unit_id=unit_id, query=q, offset=offset, limit=limit)
     return Page[UserRead](items=users, total=total, offset=offset, limit=limit)
 
 

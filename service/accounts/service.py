@@ -66,8 +66,14 @@ def _login_key(login: str) -> str:
 
 
 def register_citizen(
-    *, session: Session, phone: str, password: str, full_name: str, language: Language,
-    redis_client: redis.Redis, client_address: str,
+    *,
+    session: Session,
+    phone: str,
+    password: str,
+    full_name: str,
+    language: Language,
+    redis_client: redis.Redis,
+    client_address: str,
 ) -> User:
     window = Window("register:address", get_settings().register_max_per_hour, 3600)
     if (retry := window.retry_after(redis_client, client_address)) is not None:
@@ -111,9 +117,7 @@ def authenticate(
         log.info("login failed for %s from %s", key, client_address)
         raise InvalidCredentials(field="password")
     if not user.is_active:
-        raise InvalidCredentials(
-            "Tài khoản đã bị khoá.", "This account is disabled.", code="account_disabled"
-        )
+        raise InvalidCredentials("Tài khoản đã bị khoá.", "This account is disabled.", code="account_disabled")
     per_account.reset(redis_client, key)
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)

@@ -32,11 +32,7 @@ class Area(SQLModel, table=True):
     full_name_en: str = Field(max_length=160)
     province_code: str = Field(foreign_key="provinces.code", max_length=8, index=True)
     area_km2: float | None = None
-    geom: Any = Field(
-        sa_column=Column(
-            Geometry("MULTIPOLYGON", srid=4326, spatial_index=True), nullable=False
-        )
-    )
+    geom: Any = Field(sa_column=Column(Geometry("MULTIPOLYGON", srid=4326, spatial_index=True), nullable=False))
     created_at: datetime = created_at_field()
     updated_at: datetime = updated_at_field()
 

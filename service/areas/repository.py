@@ -20,10 +20,7 @@ def area_containing(session: Session, *, lat: float, lon: float) -> Area | None:
     """The ward that covers the point. ST_Covers counts the boundary as inside, so a point
     on a shared edge matches both wards; ordering by code picks the same one every time."""
     return session.exec(
-        select(Area)
-        .where(func.ST_Covers(Area.geom, point(lat, lon)))
-        .order_by(col(Area.code))
-        .limit(1)
+        select(Area).where(func.ST_Covers(Area.geom, point(lat, lon))).order_by(col(Area.code)).limit(1)
     ).first()
 
 
@@ -42,9 +39,7 @@ def list_codes(session: Session) -> dict[str, int]:
 
 def upsert_province(session: Session, *, code: str, name: str, name_en: str) -> None:
     session.execute(
-        insert(Province)
-        .values(code=code, name=name, name_en=name_en)
-        .on_conflict_do_nothing(index_elements=["code"])
+        insert(Province).values(code=code, name=name, name_en=name_en).on_conflict_do_nothing(index_elements=["code"])
     )
 
 

@@ -84,12 +84,8 @@ def import_areas(*, session: Session, features: list[dict[str, Any]]) -> ImportR
             ) from exc
         if problem:
             report.repaired.append(ImportProblem(feature=index, code=code, problem=problem))
-        province_code, province_name, province_name_en = province_from_slug(
-            str(props.get("province") or "00_unknown")
-        )
-        repository.upsert_province(
-            session, code=province_code, name=province_name, name_en=province_name_en
-        )
+        province_code, province_name, province_name_en = province_from_slug(str(props.get("province") or "00_unknown"))
+        repository.upsert_province(session, code=province_code, name=province_name, name_en=province_name_en)
         name_en = str(props.get("nameEn") or name)
         created = repository.upsert_area(
             session,

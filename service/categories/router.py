@@ -41,7 +41,9 @@ def list_groups(_: AdminUser, session: SessionDep):
 
 
 @admin_router.post(
-    "/category-groups", status_code=status.HTTP_201_CREATED, response_model=CategoryGroupRead,
+    "/category-groups",
+    status_code=status.HTTP_201_CREATED,
+    response_model=CategoryGroupRead,
     responses=responses(Conflict),
 )
 def create_group(body: CategoryGroupCreate, _: AdminUser, session: SessionDep):
@@ -55,7 +57,9 @@ def admin_list_categories(_: AdminUser, session: SessionDep):
 
 
 @admin_router.post(
-    "/categories", status_code=status.HTTP_201_CREATED, response_model=CategoryRead,
+    "/categories",
+    status_code=status.HTTP_201_CREATED,
+    response_model=CategoryRead,
     responses=responses(Conflict),
 )
 def create_category(body: CategoryCreate, _: AdminUser, session: SessionDep):
@@ -73,8 +77,6 @@ def update_category(category_id: int, body: CategoryUpdate, _: AdminUser, sessio
     return service.update(session=session, category=_get(session, category_id), data=body)
 
 
-@admin_router.delete(
-    "/categories/{category_id}", status_code=status.HTTP_204_NO_CONTENT, responses=responses(NotFound)
-)
+@admin_router.delete("/categories/{category_id}", status_code=status.HTTP_204_NO_CONTENT, responses=responses(NotFound))
 def delete_category(category_id: int, _: AdminUser, session: SessionDep) -> None:
     service.delete(session=session, category=_get(session, category_id))

@@ -60,4 +60,7 @@ def get_session() -> Iterator[Session]:
         yield session
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+# scope="function": the commit happens when the handler returns, before the response is
+# sent. With FastAPI's default ("request") it would run after the client already heard
+# "201 Created", which could then be a lie, and a quick follow-up read could miss it.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]

@@ -26,6 +26,7 @@ class ErrorBody(BaseModel):
     message: str
     message_en: str
     field: str | None = None
+    file: str | None = None
     errors: list[FieldError] | None = None
 
 
@@ -44,12 +45,14 @@ class PhanAnhError(Exception):
         message_en: str | None = None,
         *,
         field: str | None = None,
+        file: str | None = None,
         code: str | None = None,
         headers: dict[str, str] | None = None,
     ) -> None:
         self.detail_message = message or self.message
         self.detail_message_en = message_en or self.message_en
         self.field = field
+        self.file = file
         self.detail_code = code or self.code
         self.headers = headers
         super().__init__(f"{self.detail_code}: {self.detail_message_en}")
@@ -60,6 +63,7 @@ class PhanAnhError(Exception):
             message=self.detail_message,
             message_en=self.detail_message_en,
             field=self.field,
+            file=self.file,
         )
 
 

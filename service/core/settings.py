@@ -30,6 +30,10 @@ class Settings(BaseSettings):
     database_pool_size: int = 10
     database_max_overflow: int = 20
 
+    # How long Redis waits before handing an unacknowledged task (its worker died) to
+    # another worker. Must exceed the longest task.
+    celery_visibility_timeout: int = 3600
+
     jwt_secret: SecretStr = SecretStr(_DEV_JWT_SECRET)
     jwt_algorithm: str = "HS256"
     access_token_minutes: int = 15
@@ -41,10 +45,17 @@ class Settings(BaseSettings):
     # Registrations allowed per client address within an hour (stops scripted sign-ups).
     register_max_per_hour: int = 20
 
-    demo_password: SecretStr = Field(
-        default=SecretStr("PhanAnh@2026"), validation_alias="PHANANH_DEMO_PASSWORD"
-    )
+    demo_password: SecretStr = Field(default=SecretStr("PhanAnh@2026"), validation_alias="PHANANH_DEMO_PASSWORD")
     data_dir: Path = Field(default=PROJECT_ROOT / ".data", validation_alias="PHANANH_DATA_DIR")
+
+    # Photo storage: "local" keeps files under $PHANANH_DATA_DIR/media; "s3" uses any
+    # S3-compatible service (AWS, MinIO, Viettel/FPT object storage).
+    storage_backend: str = "local"
+    s3_bucket: str = "phananh-media"
+    s3_endpoint_url: str | None = None
+    s3_region: str = "ap-southeast-1"
+    s3_access_key_id: SecretStr | None = None
+    s3_secret_access_key: SecretStr | None = None
 
     @property
     def is_production(self) -> bool:

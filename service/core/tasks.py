@@ -17,6 +17,7 @@ from service.core.settings import get_settings
 
 class TaskName:
     HEARTBEAT = "phananh.system.heartbeat"
+    PROCESS_PHOTO = "phananh.media.process_photo"
 
 
 @lru_cache
@@ -32,9 +33,7 @@ def send_now(name: str, *, args: tuple[Any, ...] = (), queue: str = "default") -
 _BUFFER_KEY = "phananh_pending_tasks"
 
 
-def send_after_commit(
-    session: Session, name: str, *, args: tuple[Any, ...] = (), queue: str = "default"
-) -> None:
+def send_after_commit(session: Session, name: str, *, args: tuple[Any, ...] = (), queue: str = "default") -> None:
     """Queue a task to be sent once ``session`` commits; a rollback drops it."""
     session.connection()  # make sure the transaction the task belongs to has begun
     pending = session.info.setdefault(_BUFFER_KEY, [])

@@ -30,9 +30,21 @@ CATEGORIES: list[tuple[str, str, str, str, Priority]] = [
     ("waste", "environment", "Rác thải, đổ trộm rác", "Rubbish or fly-tipping", Priority.normal),
     ("wastewater", "environment", "Nước thải", "Wastewater discharge", Priority.high),
     ("pollution", "environment", "Ô nhiễm khói, bụi, tiếng ồn", "Smoke, dust or noise pollution", Priority.normal),
-    ("pavement_encroachment", "urban_order", "Lấn chiếm vỉa hè, lòng đường", "Pavement or roadway taken over", Priority.normal),
+    (
+        "pavement_encroachment",
+        "urban_order",
+        "Lấn chiếm vỉa hè, lòng đường",
+        "Pavement or roadway taken over",
+        Priority.normal,
+    ),
     ("illegal_construction", "urban_order", "Xây dựng trái phép", "Illegal construction", Priority.normal),
-    ("illegal_advertising", "urban_order", "Quảng cáo, rao vặt sai quy định", "Illegal posters or advertising", Priority.low),
+    (
+        "illegal_advertising",
+        "urban_order",
+        "Quảng cáo, rao vặt sai quy định",
+        "Illegal posters or advertising",
+        Priority.low,
+    ),
     ("street_light", "lighting", "Đèn chiếu sáng hỏng", "Street light out", Priority.normal),
     ("dangerous_tree", "trees", "Cây xanh nguy hiểm", "Dangerous tree", Priority.high),
     ("fallen_tree", "trees", "Cây đổ, gãy cành", "Fallen tree or branch", Priority.urgent),
@@ -62,7 +74,12 @@ WARD_UNITS: list[tuple[str, UnitKind, str, str, str]] = [
 # Province-wide units: (code, kind, name, name_en); they cover every ward.
 PROVINCE_UNITS: list[tuple[str, UnitKind, str, str]] = [
     ("EVN-TN", UnitKind.utility, "Công ty Điện lực Thái Nguyên", "Thai Nguyen Power Company"),
-    ("SXD-TN", UnitKind.provincial_department, "Sở Xây dựng tỉnh Thái Nguyên", "Thai Nguyen Department of Construction"),
+    (
+        "SXD-TN",
+        UnitKind.provincial_department,
+        "Sở Xây dựng tỉnh Thái Nguyên",
+        "Thai Nguyen Department of Construction",
+    ),
 ]
 
 BACH_QUANG = "05528"

@@ -47,13 +47,15 @@ def _seed_units(session: Session, areas: list[Area]) -> int:
     for area in areas:
         is_ward = area.full_name.startswith("Phường")
         for suffix, kind, ward_name, commune_name, name_en in WARD_UNITS:
-            rows.append({
-                "code": f"{area.code}-{suffix}",
-                "name": (ward_name if is_ward else commune_name).format(full=area.full_name),
-                "name_en": name_en.format(full_en=area.full_name_en),
-                "kind": kind.value,
-                "is_active": True,
-            })
+            rows.append(
+                {
+                    "code": f"{area.code}-{suffix}",
+                    "name": (ward_name if is_ward else commune_name).format(full=area.full_name),
+                    "name_en": name_en.format(full_en=area.full_name_en),
+                    "kind": kind.value,
+                    "is_active": True,
+                }
+            )
     rows += [
         {"code": code, "name": name, "name_en": name_en, "kind": kind.value, "is_active": True}
         for code, kind, name, name_en in PROVINCE_UNITS
@@ -76,14 +78,16 @@ def _seed_accounts(session: Session) -> int:
     for username, full_name, role, unit_code, phone in ACCOUNTS:
         if username in existing:
             continue  # never reset a password someone may have changed
-        session.add(User(
-            username=username,
-            phone=phone,
-            full_name=full_name,
-            password_hash=password_hash,
-            role=Role(role),
-            unit_id=unit_ids[unit_code] if unit_code else None,
-        ))
+        session.add(
+            User(
+                username=username,
+                phone=phone,
+                full_name=full_name,
+                password_hash=password_hash,
+                role=Role(role),
+                unit_id=unit_ids[unit_code] if unit_code else None,
+            )
+        )
         created += 1
     return created
 
@@ -92,15 +96,32 @@ def seed_demo(session: Session) -> SeedReport:
     import_areas(session=session, features=load_features(WARDS_FILE))
     session.flush()
     areas = list(session.exec(select(Area).where(Area.province_code == "19").order_by(col(Area.code))).all())
-    _upsert(session, CategoryGroup, "code", [
-        {"code": code, "name": name, "name_en": name_en, "sort_order": i}
-        for i, (code, name, name_en) in enumerate(GROUPS)
-    ])
-    _upsert(session, Category, "code", [
-        {"code": code, "group_code": group, "name": name, "name_en": name_en,
-         "default_priority": priority.value, "sort_order": i, "is_active": True}
-        for i, (code, group, name, name_en, priority) in enumerate(CATEGORIES)
-    ])
+    _upsert(
+        session,
+        CategoryGroup,
+        "code",
+        [
+            {"code": code, "name": name, "name_en": name_en, "sort_order": i}
+            for i, (code, name, name_en) in enumerate(GROUPS)
+        ],
+    )
+    _upsert(
+        session,
+        Category,
+        "code",
+        [
+            {
+                "code": code,
+                "group_code": group,
+                "name": name,
+                "name_en": name_en,
+                "default_priority": priority.value,
+                "sort_order": i,
+                "is_active": True,
+            }
+            for i, (code, group, name, name_en, priority) in enumerate(CATEGORIES)
+        ],
+    )
     units = _seed_units(session, areas)
     accounts = _seed_accounts(session)
     session.flush()

@@ -29,9 +29,7 @@ class UnitArea(SQLModel, table=True):
 class Unit(SQLModel, table=True):
     __tablename__ = "units"
     __table_args__ = (
-        CheckConstraint(
-            "kind IN (" + ", ".join(f"'{k.value}'" for k in UnitKind) + ")", name="ck_units_kind"
-        ),
+        CheckConstraint("kind IN (" + ", ".join(f"'{k.value}'" for k in UnitKind) + ")", name="ck_units_kind"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -19,8 +19,13 @@ def code_taken(session: Session, code: str) -> bool:
 
 
 def search(
-    session: Session, *, query: str | None, kind: UnitKind | None, area_code: str | None,
-    offset: int, limit: int,
+    session: Session,
+    *,
+    query: str | None,
+    kind: UnitKind | None,
+    area_code: str | None,
+    offset: int,
+    limit: int,
 ) -> tuple[Sequence[Unit], int]:
     statement = select(Unit)
     if query:

@@ -34,9 +34,7 @@ def list_units(
     offset: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ):
-    units, total = repository.search(
-        session, query=q, kind=kind, area_code=area_code, offset=offset, limit=limit
-    )
+    units, total = repository.search(session, query=q, kind=kind, area_code=area_code, offset=offset, limit=limit)
     return Page[UnitRead](items=service.to_read(session, list(units)), total=total, offset=offset, limit=limit)
 
 
@@ -58,9 +56,7 @@ def update_unit(unit_id: int, body: UnitUpdate, _: AdminUser, session: SessionDe
     return service.to_read(session, [unit])[0]
 
 
-@admin_router.delete(
-    "/{unit_id}", status_code=status.HTTP_204_NO_CONTENT, responses=responses(NotFound, Conflict)
-)
+@admin_router.delete("/{unit_id}", status_code=status.HTTP_204_NO_CONTENT, responses=responses(NotFound, Conflict))
 def delete_unit(unit_id: int, _: AdminUser, session: SessionDep) -> None:
     """Delete a unit nobody belongs to; a unit with staff is deactivated instead (409)."""
     service.delete(session=session, unit=_get(session, unit_id))

@@ -1,0 +1,100 @@
+"""Reports (phản ánh) and their timeline."""
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from geoalchemy2 import Geometry
+from sqlalchemy import CheckConstraint, Column, Index, Text, UniqueConstraint
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlmodel import Field, SQLModel
+
+from service.core.columns import created_at_field, enum_field, optional_time_field, updated_at_field
+
+
+class ComplaintStatus(StrEnum):
+    submitted = "submitted"
+    assigned = "assigned"
+    acknowledged = "acknowledged"
+    in_progress = "in_progress"
+    awaiting_info = "awaiting_info"
+    resolved = "resolved"
+    closed = "closed"
+    reopened = "reopened"
+    rejected = "rejected"
+    duplicate = "duplicate"
+
+
+class Visibility(StrEnum):
+    public = "public"
+    private = "private"
+
+
+class Channel(StrEnum):
+    mobile = "mobile"
+    web = "web"
+    open311 = "open311"
+
+
+def _check(column: str, values: type[StrEnum]) -> CheckConstraint:
+    return CheckConstraint(
+        f"{column} IN (" + ", ".join(f"'{v.value}'" for v in values) + ")", name=f"ck_complaints_{column}"
+    )
+
+
+class Complaint(SQLModel, table=True):
+    __tablename__ = "complaints"
+    __table_args__ = (
+        # A phone resending the same submission finds its first report by this pair.
+        UniqueConstraint("citizen_id", "idempotency_key", name="uq_complaints_citizen_idempotency_key"),
+        # "My reports, newest first".
+        Index("ix_complaints_citizen_submitted", "citizen_id", "submitted_at"),
+        _check("status", ComplaintStatus),
+        _check("visibility", Visibility),
+        _check("channel", Channel),
+    )
+
+    # Random ids: the public code is sequential, the id in URLs is not guessable.
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    code: str = Field(max_length=20, unique=True, index=True)
+    citizen_id: int = Field(foreign_key="users.id")
+    category_id: int = Field(foreign_key="categories.id", index=True)
+    description: str = Field(sa_column=Column(Text, nullable=False))
+    location: Any = Field(sa_column=Column(Geometry("POINT", srid=4326, spatial_index=True), nullable=False))
+    accuracy_m: float | None = None
+    address: str | None = Field(default=None, max_length=500)
+    # The ward it was routed in; kept even if the boundaries are later redrawn.
+    area_id: int = Field(foreign_key="areas.id", index=True)
+    captured_at: datetime | None = optional_time_field()
+    submitted_at: datetime = created_at_field()
+    channel: Channel = enum_field(default=Channel.mobile)
+    visibility: Visibility = enum_field(default=Visibility.public)
+    priority: str = Field(max_length=20)
+    status: ComplaintStatus = enum_field(default=ComplaintStatus.submitted, index=True)
+    idempotency_key: str = Field(max_length=128)
+    # sha256 of the submission (JSON part and each photo's bytes): a resend must match it.
+    request_hash: str = Field(max_length=64)
+    # Set by the photo pipeline for the dispatcher to look at; never a reason to refuse.
+    location_mismatch: bool = False
+    reused_photo: bool = False
+    updated_at: datetime = updated_at_field()
+
+
+class ComplaintEvent(SQLModel, table=True):
+    """One line of a report's timeline: who did what, when, from which state to which."""
+
+    __tablename__ = "complaint_events"
+
+    id: int | None = Field(default=None, primary_key=True)
+    complaint_id: uuid.UUID = Field(foreign_key="complaints.id", index=True, ondelete="CASCADE")
+    at: datetime = created_at_field()
+    actor_id: int | None = Field(default=None, foreign_key="users.id")
+    actor_role: str | None = Field(default=None, max_length=20)
+    action: str = Field(max_length=40)
+    from_status: str | None = Field(default=None, max_length=20)
+    to_status: str | None = Field(default=None, max_length=20)
+    note: str | None = Field(default=None, sa_column=Column(Text))
+    data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSONB, nullable=False, server_default="{}"))
+    # Staff-only lines (a reused-photo flag, an internal remark) stay off the citizen's timeline.
+    public: bool = True

@@ -1,0 +1,23 @@
+"""Who may see a report, and how much of it: decided here and nowhere else."""
+
+from enum import StrEnum
+
+from service.accounts.models import STAFF_ROLES, User
+from service.intake.models import Complaint, Visibility
+
+
+class Audience(StrEnum):
+    owner = "owner"  # the citizen who sent it: everything but internal flags and originals
+    staff = "staff"  # officers, leads, dispatchers, admins: everything
+    public = "public"  # anyone else, for public reports only: no personal data
+
+
+def audience_for(user: User | None, complaint: Complaint) -> Audience | None:
+    """None means the caller may not know the report exists (answer 404, not 403)."""
+    if user is not None and user.id == complaint.citizen_id:
+        return Audience.owner
+    if user is not None and user.role in STAFF_ROLES:
+        return Audience.staff
+    if complaint.visibility == Visibility.public:
+        return Audience.public
+    return None

@@ -1,0 +1,133 @@
+import json
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, Header, Query, Response, UploadFile, status
+from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
+
+from service.accounts.policies import CitizenUser, OptionalUser
+from service.core.database import SessionDep
+from service.core.errors import NotAuthenticated, NotFound, PermissionDenied, responses
+from service.intake import repository, service, views
+from service.intake.errors import (
+    IdempotencyKeyRequired,
+    IdempotencyKeyReused,
+    InvalidSubmission,
+    MissingPhoto,
+    OutsideServiceArea,
+    PhotoInvalid,
+    TooManyPhotos,
+    UnknownCategory,
+)
+from service.intake.policies import Audience, audience_for
+from service.intake.schemas import ComplaintPage, ComplaintRead, ComplaintSubmission
+from service.media.imaging import MAX_BYTES
+from service.media.storage import get_storage
+
+router = APIRouter(prefix="/api/v1/complaints", tags=["complaints"])
+
+SUBMISSION_ERRORS = responses(
+    IdempotencyKeyRequired,
+    IdempotencyKeyReused,
+    InvalidSubmission,
+    UnknownCategory,
+    OutsideServiceArea,
+    MissingPhoto,
+    TooManyPhotos,
+    PhotoInvalid,
+    NotAuthenticated,
+    PermissionDenied,
+)
+
+
+def _parse_submission(raw: str | None) -> ComplaintSubmission:
+    if raw is None:
+        raise InvalidSubmission(
+            "Thiếu phần dữ liệu 'complaint'.", "The 'complaint' part is missing.", field="complaint"
+        )
+    try:
+        return ComplaintSubmission.model_validate(json.loads(raw))
+    except json.JSONDecodeError as exc:
+        raise InvalidSubmission(
+            "Phần 'complaint' không phải JSON hợp lệ.",
+            "The 'complaint' part is not valid JSON.",
+            code="invalid_json",
+            field="complaint",
+        ) from exc
+    except ValidationError as exc:
+        # Reported like any other validation error, with the field inside the part named.
+        raise RequestValidationError(
+            [{**error, "loc": ("body", "complaint", *error["loc"])} for error in exc.errors()]
+        ) from exc
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=ComplaintRead, responses=SUBMISSION_ERRORS)
+async def submit_complaint(
+    citizen: CitizenUser,
+    session: SessionDep,
+    response: Response,
+    complaint: Annotated[
+        str | None, Form(description="JSON: ComplaintSubmission (category_code, description, lat, lon, ...)")
+    ] = None,
+    photos: Annotated[list[UploadFile] | None, File(description="1 to 6 photos: JPEG, PNG, WebP or HEIC")] = None,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            min_length=1,
+            max_length=128,
+            description="A random value the app makes once per report and resends with every retry",
+        ),
+    ] = None,
+):
+    """Send a report: ``multipart/form-data`` with a JSON part ``complaint`` and 1–6 files
+    ``photos``.
+
+    Resending with the same ``Idempotency-Key`` and the same content returns the same
+    report (``Idempotent-Replayed: true``), never a second one; the same key with other
+    content is refused with 409 ``idempotency_key_reused``. Photos are processed after
+    the answer: each starts ``pending`` and becomes ``ready`` (or ``failed``, with a reason).
+    """
+    if not idempotency_key:
+        raise IdempotencyKeyRequired(field="Idempotency-Key")
+    submission = _parse_submission(complaint)
+    # Reading one byte past the limit is enough to know a photo is too large.
+    uploads = [service.Upload(p.filename, await p.read(MAX_BYTES + 1)) for p in photos or []]
+    result = await run_in_threadpool(
+        lambda: service.submit(
+            session=session,
+            storage=get_storage(),
+            citizen=citizen,
+            submission=submission,
+            uploads=uploads,
+            idempotency_key=idempotency_key,
+        )
+    )
+    if result.replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return await run_in_threadpool(views.complaint_read, session, result.complaint, Audience.owner)
+
+
+@router.get("/mine", response_model=ComplaintPage, responses=responses(NotAuthenticated, PermissionDenied))
+def my_complaints(
+    citizen: CitizenUser,
+    session: SessionDep,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+):
+    """The caller's reports, newest first."""
+    items, total = repository.list_for_citizen(session, citizen.id, offset=offset, limit=limit)  # type: ignore[arg-type]
+    return ComplaintPage(items=views.summaries(session, items), total=total, offset=offset, limit=limit)
+
+
+@router.get("/{complaint_id}", response_model=ComplaintRead, responses=responses(NotFound))
+def read_complaint(complaint_id: uuid.UUID, session: SessionDep, user: OptionalUser):
+    """One report with its photos and timeline. Its sender and staff see it whatever its
+    visibility; anyone may see a public report, without the sender's personal data."""
+    complaint = repository.get(session, complaint_id)
+    audience = audience_for(user, complaint) if complaint else None
+    if complaint is None or audience is None:
+        raise NotFound(field="complaint_id")
+    return views.complaint_read(session, complaint, audience)

@@ -1,0 +1,109 @@
+import uuid
+
+from pydantic import AwareDatetime, BaseModel, Field
+
+from service.core.schemas import LocalDatetime, ReadModel
+from service.intake.models import ComplaintStatus, Visibility
+from service.media.models import PhotoStatus
+
+
+class ComplaintSubmission(BaseModel):
+    """The JSON part ``complaint`` of ``POST /api/v1/complaints``."""
+
+    category_code: str = Field(min_length=1, max_length=40, examples=["pothole"])
+    description: str = Field(min_length=1, max_length=4000, description="What is wrong, up to 4,000 characters")
+    lat: float = Field(ge=-90, le=90, description="Latitude of the problem, WGS 84")
+    lon: float = Field(ge=-180, le=180, description="Longitude of the problem, WGS 84")
+    accuracy_m: float | None = Field(default=None, ge=0, le=100_000, description="GPS accuracy in metres")
+    address: str | None = Field(default=None, max_length=500)
+    captured_at: AwareDatetime | None = Field(
+        default=None, description="When the photos were taken on the phone, with its offset"
+    )
+    visibility: Visibility = Visibility.public
+
+
+class CategoryBrief(ReadModel):
+    code: str
+    name: str
+    name_en: str
+
+
+class AreaBrief(ReadModel):
+    code: str
+    name: str
+    full_name: str
+    full_name_en: str
+
+
+class PhotoUrls(BaseModel):
+    large: str
+    thumb: str
+    original: str | None = Field(default=None, description="Staff only")
+
+
+class PhotoRead(BaseModel):
+    id: uuid.UUID
+    position: int
+    kind: str
+    status: PhotoStatus
+    failure_reason: str | None = None
+    width: int
+    height: int
+    urls: PhotoUrls | None = Field(default=None, description="Signed, expiring URLs once the photo is processed")
+
+
+class TimelineEntry(BaseModel):
+    at: LocalDatetime
+    action: str
+    label: str = Field(description="What happened, in Vietnamese")
+    label_en: str
+    from_status: ComplaintStatus | None = None
+    to_status: ComplaintStatus | None = None
+    note: str | None = None
+
+
+class Reporter(BaseModel):
+    id: int
+    full_name: str
+    phone: str | None
+
+
+class ComplaintRead(BaseModel):
+    id: uuid.UUID
+    code: str = Field(examples=["PA-2026-000123"])
+    status: ComplaintStatus
+    category: CategoryBrief
+    description: str
+    lat: float
+    lon: float
+    accuracy_m: float | None = None
+    address: str | None = None
+    area: AreaBrief
+    visibility: Visibility
+    priority: str
+    submitted_at: LocalDatetime
+    captured_at: LocalDatetime | None = None
+    photos: list[PhotoRead]
+    timeline: list[TimelineEntry]
+    is_mine: bool = Field(description="The caller sent this report")
+    # Staff only: who sent it and what the photo pipeline noticed.
+    reporter: Reporter | None = None
+    flags: list[str] | None = None
+
+
+class ComplaintSummary(BaseModel):
+    id: uuid.UUID
+    code: str
+    status: ComplaintStatus
+    category: CategoryBrief
+    area: AreaBrief
+    description: str
+    submitted_at: LocalDatetime
+    thumb_url: str | None = None
+
+
+class ComplaintPage(BaseModel):
+    items: list[ComplaintSummary]
+    total: int
+    offset: int
+    limit: int

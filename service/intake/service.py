@@ -1,0 +1,180 @@
+"""Taking in a report: check, store the bytes durably, insert, enqueue — nothing more on
+the request path. Photos are decoded later by the media worker."""
+
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass
+
+from sqlmodel import Session
+
+from service.accounts.models import User
+from service.areas import repository as areas
+from service.categories import repository as categories
+from service.core.tasks import TaskName, send_after_commit
+from service.core.timeutil import to_local, utcnow
+from service.intake import repository, timeline
+from service.intake.errors import (
+    IdempotencyKeyReused,
+    MissingPhoto,
+    OutsideServiceArea,
+    PhotoInvalid,
+    TooManyPhotos,
+    UnknownCategory,
+)
+from service.intake.models import Channel, Complaint, ComplaintStatus
+from service.intake.schemas import ComplaintSubmission
+from service.media.imaging import MAX_BYTES, PhotoRejected, UploadInfo, inspect_upload
+from service.media.models import Photo
+from service.media.storage import Storage
+from service.media.uploads import put_for_transaction
+
+MAX_PHOTOS = 6
+
+
+@dataclass(frozen=True)
+class Upload:
+    filename: str | None
+    data: bytes
+
+
+@dataclass(frozen=True)
+class CheckedPhoto:
+    upload: Upload
+    info: UploadInfo
+    sha256: str
+
+
+@dataclass(frozen=True)
+class Submitted:
+    complaint: Complaint
+    replayed: bool
+
+
+def check_photos(uploads: list[Upload]) -> list[CheckedPhoto]:
+    if not uploads:
+        raise MissingPhoto(field="photos")
+    if len(uploads) > MAX_PHOTOS:
+        raise TooManyPhotos(field="photos")
+    checked = []
+    for index, upload in enumerate(uploads):
+        try:
+            info = inspect_upload(upload.data)
+        except PhotoRejected as rejected:
+            raise PhotoInvalid(
+                rejected.message,
+                rejected.message_en,
+                code=rejected.code,
+                field=f"photos[{index}]",
+                file=upload.filename,
+            ) from rejected
+        checked.append(CheckedPhoto(upload, info, hashlib.sha256(upload.data).hexdigest()))
+    return checked
+
+
+def request_hash(submission: ComplaintSubmission, photos: list[CheckedPhoto]) -> str:
+    """What makes two submissions "the same": the JSON part and every photo's bytes."""
+    canonical = json.dumps(submission.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+    digest = hashlib.sha256(canonical.encode())
+    for photo in photos:
+        digest.update(photo.sha256.encode())
+    return digest.hexdigest()
+
+
+def _replay(session: Session, *, citizen: User, key: str, fingerprint: str) -> Submitted | None:
+    existing = repository.find_by_key(session, citizen_id=citizen.id, idempotency_key=key)  # type: ignore[arg-type]
+    if existing is None:
+        return None
+    if existing.request_hash != fingerprint:
+        raise IdempotencyKeyReused(field="Idempotency-Key")
+    return Submitted(existing, replayed=True)
+
+
+def submit(
+    *,
+    session: Session,
+    storage: Storage,
+    citizen: User,
+    submission: ComplaintSubmission,
+    uploads: list[Upload],
+    idempotency_key: str,
+    channel: Channel = Channel.mobile,
+) -> Submitted:
+    photos = check_photos(uploads)
+    fingerprint = request_hash(submission, photos)
+    if (replay := _replay(session, citizen=citizen, key=idempotency_key, fingerprint=fingerprint)) is not None:
+        return replay
+
+    category = categories.get_by_code(session, submission.category_code)
+    if category is None or not category.is_active:
+        raise UnknownCategory(field="complaint.category_code")
+    area = areas.area_containing(session, lat=submission.lat, lon=submission.lon)
+    if area is None:
+        raise OutsideServiceArea(field="complaint.lat")
+
+    complaint_id = repository.insert_unless_resent(
+        session,
+        values={
+            "id": uuid.uuid4(),
+            "citizen_id": citizen.id,
+            "category_id": category.id,
+            "description": submission.description.strip(),
+            "accuracy_m": submission.accuracy_m,
+            "address": submission.address,
+            "area_id": area.id,
+            "captured_at": submission.captured_at,
+            "submitted_at": utcnow(),
+            "channel": channel.value,
+            "visibility": submission.visibility.value,
+            "priority": category.default_priority,
+            "status": ComplaintStatus.submitted.value,
+            "idempotency_key": idempotency_key,
+            "request_hash": fingerprint,
+            "location_mismatch": False,
+            "reused_photo": False,
+        },
+        lat=submission.lat,
+        lon=submission.lon,
+        year=to_local(utcnow()).year,
+    )
+    if complaint_id is None:
+        # Lost a race with a resend of the same request, which has committed by now.
+        replay = _replay(session, citizen=citizen, key=idempotency_key, fingerprint=fingerprint)
+        assert replay is not None
+        return replay
+
+    complaint = repository.get(session, complaint_id)
+    assert complaint is not None
+    month = to_local(complaint.submitted_at).strftime("%Y/%m")
+    for position, photo in enumerate(photos):
+        photo_id = uuid.uuid4()
+        key = f"originals/{month}/{photo_id}"
+        put_for_transaction(session, storage, key, photo.upload.data, content_type=photo.info.content_type)
+        session.add(
+            Photo(
+                id=photo_id,
+                complaint_id=complaint.id,
+                position=position,
+                filename=(photo.upload.filename or "")[:255] or None,
+                content_type=photo.info.content_type,
+                size_bytes=len(photo.upload.data),
+                sha256=photo.sha256,
+                width=photo.info.width,
+                height=photo.info.height,
+                original_key=key,
+            )
+        )
+        send_after_commit(session, TaskName.PROCESS_PHOTO, args=(str(photo_id),), queue="media")
+    timeline.record(
+        session,
+        complaint,
+        "submitted",
+        actor=citizen,
+        to_status=ComplaintStatus.submitted,
+        data={"code": complaint.code, "photos": len(photos), "area": area.code},
+    )
+    session.flush()
+    return Submitted(complaint, replayed=False)
+
+
+__all__ = ["MAX_BYTES", "Submitted", "Upload", "submit"]

@@ -1,0 +1,117 @@
+"""Reports as each audience sees them."""
+
+from collections.abc import Sequence
+
+from sqlmodel import Session
+
+from service.accounts.models import User
+from service.areas.models import Area
+from service.categories.models import Category
+from service.intake import repository, timeline
+from service.intake.models import Complaint
+from service.intake.policies import Audience
+from service.intake.schemas import (
+    AreaBrief,
+    CategoryBrief,
+    ComplaintRead,
+    ComplaintSummary,
+    PhotoRead,
+    PhotoUrls,
+    Reporter,
+    TimelineEntry,
+)
+from service.media.models import Photo, PhotoStatus
+from service.media.signing import signed_url
+
+
+def photo_read(photo: Photo, audience: Audience) -> PhotoRead:
+    urls = None
+    if photo.status == PhotoStatus.ready:
+        urls = PhotoUrls(
+            large=signed_url(photo.id, "large"),
+            thumb=signed_url(photo.id, "thumb"),
+            original=signed_url(photo.id, "original") if audience == Audience.staff else None,
+        )
+    return PhotoRead(
+        id=photo.id,
+        position=photo.position,
+        kind=photo.kind,
+        status=photo.status,
+        failure_reason=photo.failure_reason if photo.status == PhotoStatus.failed else None,
+        width=photo.width,
+        height=photo.height,
+        urls=urls,
+    )
+
+
+def _flags(complaint: Complaint) -> list[str]:
+    return [name for name in ("location_mismatch", "reused_photo") if getattr(complaint, name)]
+
+
+def complaint_read(session: Session, complaint: Complaint, audience: Audience) -> ComplaintRead:
+    lat, lon = repository.coordinates(session, complaint.id)
+    category = session.get(Category, complaint.category_id)
+    area = session.get(Area, complaint.area_id)
+    entries = []
+    for event in repository.events_of(session, complaint.id, public_only=audience != Audience.staff):
+        vi, en = timeline.label(event.action)
+        entries.append(
+            TimelineEntry(
+                at=event.at,
+                action=event.action,
+                label=vi,
+                label_en=en,
+                from_status=event.from_status,
+                to_status=event.to_status,  # type: ignore[arg-type]
+                note=event.note if audience == Audience.staff or event.public else None,
+            )
+        )
+    reporter = None
+    if audience == Audience.staff:
+        citizen = session.get(User, complaint.citizen_id)
+        assert citizen is not None
+        reporter = Reporter(id=citizen.id, full_name=citizen.full_name, phone=citizen.phone)  # type: ignore[arg-type]
+    return ComplaintRead(
+        id=complaint.id,
+        code=complaint.code,
+        status=complaint.status,
+        category=CategoryBrief.model_validate(category),
+        description=complaint.description,
+        lat=lat,
+        lon=lon,
+        accuracy_m=complaint.accuracy_m,
+        address=complaint.address,
+        area=AreaBrief.model_validate(area),
+        visibility=complaint.visibility,
+        priority=complaint.priority,
+        submitted_at=complaint.submitted_at,
+        captured_at=complaint.captured_at,
+        photos=[photo_read(p, audience) for p in repository.photos_of(session, [complaint.id])],
+        timeline=entries,
+        is_mine=audience == Audience.owner,
+        reporter=reporter,
+        flags=_flags(complaint) if audience == Audience.staff else None,
+    )
+
+
+def summaries(session: Session, complaints: Sequence[Complaint]) -> list[ComplaintSummary]:
+    ids = [c.id for c in complaints]
+    thumbs: dict = {}
+    for photo in repository.photos_of(session, ids):
+        if photo.status == PhotoStatus.ready and photo.complaint_id not in thumbs:
+            thumbs[photo.complaint_id] = signed_url(photo.id, "thumb")
+    categories = {c.id: c for c in (session.get(Category, i) for i in {c.category_id for c in complaints}) if c}
+    areas = {a.id: a for a in (session.get(Area, i) for i in {c.area_id for c in complaints}) if a}
+    return [
+        ComplaintSummary(
+            id=c.id,
+            code=c.code,
+            status=c.status,
+            category=CategoryBrief.model_validate(categories[c.category_id]),
+            area=AreaBrief.model_validate(areas[c.area_id]),
+            description=c.description,
+            submitted_at=c.submitted_at,
+            thumb_url=thumbs.get(c.id),
+        )
+        for c in complaints
+    ]

@@ -1,0 +1,139 @@
+"""The photo pipeline's rules, run by the media worker for one photo at a time."""
+
+import logging
+import uuid
+
+from geoalchemy2 import Geography
+from sqlalchemy import BigInteger, cast, func, literal
+from sqlalchemy.dialects.postgresql import BIT
+from sqlmodel import Session, col, select
+
+from service.core.timeutil import utcnow
+from service.intake import timeline
+from service.intake.models import Complaint
+from service.media import imaging
+from service.media.models import Photo, PhotoStatus
+from service.media.storage import Storage
+
+log = logging.getLogger(__name__)
+
+# Phones report where a picture was taken; farther than this from the submitted point and
+# the dispatcher should look (a photo from home, a wrong pin). Flagged, never refused.
+LOCATION_TOLERANCE_M = 500.0
+# Differing bits (of 64 in the DCT hash) up to which two pictures are the same photo:
+# re-encoded and resized copies of the shared test photos differ by 0-4, distinct photos
+# by 24 or more.
+REUSE_MAX_DISTANCE = 6
+
+
+def _lock(session: Session, photo_id: uuid.UUID) -> Photo | None:
+    return session.exec(select(Photo).where(Photo.id == photo_id).with_for_update()).first()
+
+
+def distance_m(session: Session, complaint_id: uuid.UUID, lat: float, lon: float) -> float:
+    point = func.ST_SetSRID(func.ST_MakePoint(lon, lat), 4326)
+    return float(
+        session.exec(
+            select(func.ST_Distance(cast(Complaint.location, Geography), cast(point, Geography))).where(
+                Complaint.id == complaint_id
+            )
+        ).one()
+    )
+
+
+def find_reuse(session: Session, *, phash: int, complaint: Complaint) -> str | None:
+    """The code of another citizen's earlier report where this picture first appeared.
+
+    Looking at the first use, not any use, keeps the picture's author clean: a citizen who
+    re-sends their own photo is not flagged because someone else copied it meanwhile.
+    """
+    differing = func.bit_count(cast(cast(Photo.phash, BigInteger).op("#")(literal(phash, BigInteger)), BIT(64)))
+    first_use = session.exec(
+        select(Complaint.code, Complaint.citizen_id)
+        .join(Photo, col(Photo.complaint_id) == Complaint.id)
+        .where(
+            col(Photo.phash).is_not(None),
+            Complaint.id != complaint.id,
+            Complaint.submitted_at <= complaint.submitted_at,
+            differing <= REUSE_MAX_DISTANCE,
+        )
+        .order_by(col(Complaint.submitted_at))
+        .limit(1)
+    ).first()
+    if first_use is None or first_use[1] == complaint.citizen_id:
+        return None
+    return first_use[0]
+
+
+def process_photo(*, session: Session, storage: Storage, photo_id: uuid.UUID, attempt: int = 1) -> PhotoStatus | None:
+    """Decode, orient, strip, shrink, hash and read the GPS of one photo, then flag its
+    report when the photo was taken far away or was already used by someone else.
+
+    Safe to run twice (a redelivered task): a photo that is no longer pending is left alone.
+    Storage and database errors propagate, for the task to retry; a picture that cannot
+    be decoded is marked failed at once, since retrying would not help.
+    """
+    photo = _lock(session, photo_id)
+    if photo is None or photo.status != PhotoStatus.pending:
+        return photo.status if photo else None
+    photo.attempts = attempt
+    complaint = session.get(Complaint, photo.complaint_id)
+    assert complaint is not None
+    try:
+        processed = imaging.process(storage.get(photo.original_key))
+    except imaging.PhotoRejected as rejected:
+        _fail(session, photo, complaint, f"{rejected.code}: {rejected.message_en}")
+        return PhotoStatus.failed
+
+    keys = {}
+    for name, data in processed.derivatives.items():
+        keys[name] = f"derivatives/{photo.id}/{name}.jpg"
+        storage.put(keys[name], data, content_type="image/jpeg")
+    photo.large_key, photo.thumb_key = keys["large"], keys["thumb"]
+    photo.phash = processed.phash
+    photo.exif_captured_at = processed.captured_at
+    if processed.gps is not None:
+        photo.gps_lat, photo.gps_lon = processed.gps
+    photo.status = PhotoStatus.ready
+    photo.processed_at = utcnow()
+    session.add(photo)
+    timeline.record(session, complaint, "photo_processed", data={"photo_id": str(photo.id)})
+
+    if processed.gps is not None:
+        distance = distance_m(session, complaint.id, *processed.gps)
+        if distance > LOCATION_TOLERANCE_M:
+            complaint.location_mismatch = True
+            timeline.record(
+                session,
+                complaint,
+                "location_mismatch",
+                public=False,
+                data={"photo_id": str(photo.id), "distance_m": round(distance)},
+            )
+    other = find_reuse(session, phash=processed.phash, complaint=complaint)
+    if other is not None:
+        complaint.reused_photo = True
+        timeline.record(
+            session, complaint, "reused_photo", public=False, data={"photo_id": str(photo.id), "other_code": other}
+        )
+    session.add(complaint)
+    return PhotoStatus.ready
+
+
+def _fail(session: Session, photo: Photo, complaint: Complaint, reason: str) -> None:
+    photo.status = PhotoStatus.failed
+    photo.failure_reason = reason[:500]
+    photo.processed_at = utcnow()
+    session.add(photo)
+    timeline.record(session, complaint, "photo_failed", note=reason[:500], data={"photo_id": str(photo.id)})
+    log.warning("photo %s failed: %s", photo.id, reason)
+
+
+def give_up(*, session: Session, photo_id: uuid.UUID, reason: str) -> None:
+    """Retries exhausted: the photo is shown as failed with why, instead of pending forever."""
+    photo = _lock(session, photo_id)
+    if photo is None or photo.status != PhotoStatus.pending:
+        return
+    complaint = session.get(Complaint, photo.complaint_id)
+    assert complaint is not None
+    _fail(session, photo, complaint, reason)

@@ -1,0 +1,43 @@
+"""Signed, expiring photo URLs.
+
+The app shows photos in image views that cannot send an Authorization header, so the
+API hands out URLs carrying an HMAC of (photo, variant, expiry). Who gets which URL is
+decided when the report is read (originals only for staff); the photo endpoint only
+checks the signature. Paths never reveal storage keys.
+"""
+
+import hashlib
+import hmac
+import time
+import uuid
+from urllib.parse import urlencode
+
+from service.core.settings import get_settings
+
+URL_LIFETIME_SECONDS = 3600
+
+
+def _key() -> bytes:
+    # A key of its own, derived from the token secret, so a URL signature can never be
+    # replayed as anything else.
+    secret = get_settings().jwt_secret.get_secret_value().encode()
+    return hmac.new(secret, b"phananh/photo-url/v1", hashlib.sha256).digest()
+
+
+def _signature(photo_id: uuid.UUID, variant: str, expires: int) -> str:
+    message = f"{photo_id}:{variant}:{expires}".encode()
+    return hmac.new(_key(), message, hashlib.sha256).hexdigest()
+
+
+def signed_url(photo_id: uuid.UUID, variant: str, *, now: float | None = None) -> str:
+    # Rounded up to the next 5 minutes so repeated reads give cacheable, identical URLs.
+    moment = int(now if now is not None else time.time())
+    expires = (moment + URL_LIFETIME_SECONDS) // 300 * 300 + 300
+    query = urlencode({"expires": expires, "signature": _signature(photo_id, variant, expires)})
+    return f"/api/v1/photos/{photo_id}/{variant}?{query}"
+
+
+def verify(photo_id: uuid.UUID, variant: str, expires: int, signature: str, *, now: float | None = None) -> bool:
+    if expires < (now if now is not None else time.time()):
+        return False
+    return hmac.compare_digest(_signature(photo_id, variant, expires), signature)
