@@ -1,4 +1,4 @@
-.PHONY: run test lint contract bench help
+.PHONY: run test lint contract examples bench help
 
 help:
 	@echo "make run   - the whole service (API :8000, worker, beat) on private PostGIS + Redis"
@@ -18,3 +18,12 @@ lint:
 # Rewrite mobile_contract/openapi.json from the live app (then describe the change in CHANGELOG.md).
 contract:
 	.venv/bin/python -m mobile_contract.export
+
+# Record mobile_contract/examples/ again from real calls (needs the test database services).
+examples:
+	PHANANH_RECORD_EXAMPLES=1 .venv/bin/pytest tests/test_mobile_examples.py -q
+
+# Both benchmarks, one after the other (bench/README.md): about 1.5 minutes, all on 127.0.0.1.
+bench:
+	.venv/bin/python -m bench.intake
+	.venv/bin/python -m bench.photos

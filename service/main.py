@@ -8,10 +8,11 @@ from service.accounts.router import admin_users_router, auth_router, me_router
 from service.areas.router import router as areas_router
 from service.categories.router import admin_router as admin_categories_router
 from service.categories.router import router as categories_router
-from service.core.errors import install_error_handlers
+from service.core.errors import COMMON_RESPONSES, install_error_handlers
 from service.core.settings import get_settings
 from service.health.router import router as health_router
 from service.intake.router import router as complaints_router
+from service.intake.schemas import ComplaintSubmission
 from service.media.router import router as photos_router
 from service.units.router import admin_router as admin_units_router
 
@@ -24,12 +25,40 @@ Times are ISO 8601 in Asia/Ho_Chi_Minh (+07:00).
 """
 
 
+def _document_form_parts(app: FastAPI) -> None:
+    """Add the models of JSON parts sent inside multipart forms (see intake/router.py)
+    to the OpenAPI components, where FastAPI would not put them by itself."""
+    build = app.openapi
+
+    def openapi() -> dict:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = build()
+        parts = ComplaintSubmission.model_json_schema(ref_template="#/components/schemas/{model}")
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components.update(parts.pop("$defs", {}))
+        components["ComplaintSubmission"] = parts
+        # Where a route spells out its form (openapi_extra), the generated form model it
+        # was merged with goes, and so does that model.
+        for operations in schema["paths"].values():
+            for operation in operations.values():
+                for media in operation.get("requestBody", {}).get("content", {}).values():
+                    form = media.get("schema", {})
+                    if "$ref" in form and "properties" in form:
+                        components.pop(form.pop("$ref").rsplit("/", 1)[1], None)
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def create_app() -> FastAPI:
     settings = get_settings()
     settings.check_production_safety()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    app = FastAPI(title="PhanAnh API", version="1.0.0", description=API_DESCRIPTION)
+    app = FastAPI(title="PhanAnh API", version="1.0.0", description=API_DESCRIPTION, responses=COMMON_RESPONSES)
     install_error_handlers(app)
+    _document_form_parts(app)
     for router in (
         health_router,
         auth_router,

@@ -175,3 +175,15 @@ def test_promoting_an_officer_to_dispatcher_takes_them_out_of_the_unit(client, a
     response = client.patch(f"/api/v1/admin/users/{officer_id}", json={"role": "dispatcher"}, headers=auth("admin"))
     assert response.status_code == 200
     assert response.json()["role"] == "dispatcher" and response.json()["unit"] is None
+
+
+def test_a_category_with_reports_is_retired_not_deleted(client, auth):
+    from tests.conftest import register_citizen
+    from tests.test_intake import post
+
+    citizen = register_citizen(client)
+    assert post(client, citizen).status_code == 201  # a pothole report
+    pothole = next(c for c in client.get("/api/v1/categories").json() if c["code"] == "pothole")
+    response = client.delete(f"/api/v1/admin/categories/{pothole['id']}", headers=auth("admin"))
+    assert response.status_code == 409
+    assert response.json()["code"] == "category_in_use"

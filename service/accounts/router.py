@@ -27,7 +27,8 @@ from service.core.errors import (
     responses,
 )
 from service.core.redis import get_redis
-from service.core.schemas import Page
+from service.core.schemas import INT_MAX, IdPath, Page
+from service.core.updates import apply_update
 
 auth_router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 me_router = APIRouter(prefix="/api/v1/me", tags=["auth"])
@@ -104,8 +105,7 @@ def read_me(user: CurrentUser):
 @me_router.patch("", response_model=UserRead, responses=responses(NotAuthenticated))
 def update_me(body: MeUpdate, user: CurrentUser, session: SessionDep):
     """Change one's own name, e-mail or language (``vi`` or ``en``)."""
-    for name, value in body.model_dump(exclude_unset=True, exclude_none=True).items():
-        setattr(user, name, value)
+    apply_update(user, body.model_dump(exclude_unset=True))
     session.add(user)
     session.flush()
     return user
@@ -116,7 +116,7 @@ def list_users(
     _: AdminUser,
     session: SessionDep,
     role: Role | None = None,
-    unit_id: int | None = None,
+    unit_id: Annotated[int | None, Query(ge=1, le=INT_MAX)] = None,
     q: Annotated[str | None, Query(max_length=64)] = None,
     offset: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
@@ -134,7 +134,7 @@ def create_user(body: UserCreate, _: AdminUser, session: SessionDep):
 
 
 @admin_users_router.get("/{user_id}", response_model=UserRead, responses=responses(NotFound))
-def read_user(user_id: int, _: AdminUser, session: SessionDep):
+def read_user(user_id: IdPath, _: AdminUser, session: SessionDep):
     user = repository.get_user(session, user_id)
     if user is None:
         raise NotFound(field="user_id")
@@ -142,7 +142,7 @@ def read_user(user_id: int, _: AdminUser, session: SessionDep):
 
 
 @admin_users_router.patch("/{user_id}", response_model=UserRead, responses=responses(NotFound))
-def update_user(user_id: int, body: UserUpdate, admin: AdminUser, session: SessionDep):
+def update_user(user_id: IdPath, body: UserUpdate, admin: AdminUser, session: SessionDep):
     """Change a role, unit, password or disable an account. Any of these ends the
     user's open sessions."""
     user = repository.get_user(session, user_id)

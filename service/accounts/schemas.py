@@ -2,12 +2,12 @@ from pydantic import BaseModel, EmailStr, Field, field_validator
 
 from service.accounts.models import Language, Role
 from service.accounts.phone import normalise_phone
-from service.core.schemas import LocalDatetime, ReadModel
+from service.core.schemas import DbId, Input, LocalDatetime, ReadModel
 
 Password = Field(min_length=8, max_length=128, description="8 to 128 characters")
 
 
-class PhoneNumber(BaseModel):
+class PhoneNumber(Input):
     phone: str = Field(description="Vietnamese mobile number, e.g. 0912345678 or +84912345678")
 
     @field_validator("phone")
@@ -33,7 +33,7 @@ class TokenPair(BaseModel):
     refresh_expires_in: int = Field(description="Refresh token lifetime in seconds")
 
 
-class RefreshRequest(BaseModel):
+class RefreshRequest(Input):
     refresh_token: str = Field(min_length=1, max_length=200)
 
 
@@ -58,18 +58,18 @@ class UserRead(ReadModel):
     created_at: LocalDatetime
 
 
-class MeUpdate(BaseModel):
+class MeUpdate(Input):
     full_name: str | None = Field(default=None, min_length=1, max_length=120)
     language: Language | None = None
     email: EmailStr | None = None
 
 
-class UserCreate(BaseModel):
+class UserCreate(Input):
     username: str = Field(min_length=3, max_length=64, pattern=r"^[a-z0-9][a-z0-9._\-]*$")
     full_name: str = Field(min_length=1, max_length=120)
     password: str = Password
     role: Role
-    unit_id: int | None = None
+    unit_id: DbId | None = None
     phone: str | None = None
     email: EmailStr | None = None
     language: Language = Language.vi
@@ -80,10 +80,10 @@ class UserCreate(BaseModel):
         return PhoneNumber(phone=value).phone if value is not None else None
 
 
-class UserUpdate(BaseModel):
+class UserUpdate(Input):
     full_name: str | None = Field(default=None, min_length=1, max_length=120)
     role: Role | None = None
-    unit_id: int | None = None
+    unit_id: DbId | None = None
     is_active: bool | None = None
     password: str | None = Field(default=None, min_length=8, max_length=128)
     email: EmailStr | None = None

@@ -29,6 +29,7 @@ from service.core.errors import (
 from service.core.ratelimit import Window
 from service.core.settings import get_settings
 from service.core.timeutil import utcnow
+from service.core.updates import apply_update
 from service.units.models import Unit
 
 log = logging.getLogger(__name__)
@@ -210,16 +211,14 @@ def create_user(*, session: Session, data: UserCreate) -> User:
 
 def update_user(*, session: Session, user: User, data: UserUpdate) -> User:
     changes = data.model_dump(exclude_unset=True)
-    role = changes.get("role", user.role)
+    role = changes.get("role") or user.role
     unit_id = changes.get("unit_id", user.unit_id)
     if role not in UNIT_ROLES and "unit_id" not in changes:
         unit_id = None  # a lead promoted to dispatcher leaves the unit
     _check_unit(session, role, unit_id)
     if (password := changes.pop("password", None)) is not None:
         user.password_hash = hash_password(password)
-    for name, value in changes.items():
-        setattr(user, name, value)
-    user.unit_id = unit_id
+    apply_update(user, {**changes, "unit_id": unit_id})
     if changes.get("is_active") is False or "role" in changes or password is not None:
         # A disabled account, a new role or a new password ends every open session.
         repository.revoke_all_for_user(session, user.id, utcnow())  # type: ignore[arg-type]

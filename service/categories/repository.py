@@ -28,5 +28,11 @@ def get_by_code(session: Session, code: str) -> Category | None:
     return session.exec(select(Category).where(Category.code == code)).first()
 
 
+def in_use(session: Session, category_id: int) -> bool:
+    from service.intake.models import Complaint
+
+    return session.exec(select(Complaint.id).where(Complaint.category_id == category_id).limit(1)).first() is not None
+
+
 def get_group(session: Session, code: str) -> CategoryGroup | None:
     return session.get(CategoryGroup, code)

@@ -12,6 +12,7 @@ from service.categories.schemas import (
 )
 from service.core.database import SessionDep
 from service.core.errors import Conflict, NotAuthenticated, NotFound, PermissionDenied, responses
+from service.core.schemas import IdPath
 
 router = APIRouter(prefix="/api/v1/categories", tags=["reference data"])
 admin_router = APIRouter(
@@ -67,16 +68,18 @@ def create_category(body: CategoryCreate, _: AdminUser, session: SessionDep):
 
 
 @admin_router.get("/categories/{category_id}", response_model=CategoryRead, responses=responses(NotFound))
-def read_category(category_id: int, _: AdminUser, session: SessionDep):
+def read_category(category_id: IdPath, _: AdminUser, session: SessionDep):
     return _get(session, category_id)
 
 
 @admin_router.patch("/categories/{category_id}", response_model=CategoryRead, responses=responses(NotFound))
-def update_category(category_id: int, body: CategoryUpdate, _: AdminUser, session: SessionDep):
+def update_category(category_id: IdPath, body: CategoryUpdate, _: AdminUser, session: SessionDep):
     """Rename, regroup, reprioritise or retire (``is_active=false``) a category."""
     return service.update(session=session, category=_get(session, category_id), data=body)
 
 
-@admin_router.delete("/categories/{category_id}", status_code=status.HTTP_204_NO_CONTENT, responses=responses(NotFound))
-def delete_category(category_id: int, _: AdminUser, session: SessionDep) -> None:
+@admin_router.delete(
+    "/categories/{category_id}", status_code=status.HTTP_204_NO_CONTENT, responses=responses(NotFound, Conflict)
+)
+def delete_category(category_id: IdPath, _: AdminUser, session: SessionDep) -> None:
     service.delete(session=session, category=_get(session, category_id))

@@ -1,7 +1,7 @@
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from service.categories.models import Priority
-from service.core.schemas import ReadModel
+from service.core.schemas import DbInt, Input, ReadModel
 
 Code = Field(min_length=2, max_length=40, pattern=r"^[a-z0-9][a-z0-9_]*$")
 
@@ -13,11 +13,11 @@ class CategoryGroupRead(ReadModel):
     sort_order: int
 
 
-class CategoryGroupCreate(BaseModel):
+class CategoryGroupCreate(Input):
     code: str = Code
     name: str = Field(min_length=1, max_length=120)
     name_en: str = Field(min_length=1, max_length=120)
-    sort_order: int = 0
+    sort_order: DbInt = 0
 
 
 class CategoryRead(ReadModel):
@@ -33,7 +33,7 @@ class CategoryRead(ReadModel):
     sort_order: int
 
 
-class CategoryCreate(BaseModel):
+class CategoryCreate(Input):
     code: str = Code
     group_code: str = Field(min_length=1, max_length=40)
     name: str = Field(min_length=1, max_length=160)
@@ -41,10 +41,10 @@ class CategoryCreate(BaseModel):
     description: str | None = Field(default=None, max_length=1000)
     description_en: str | None = Field(default=None, max_length=1000)
     default_priority: Priority = Priority.normal
-    sort_order: int = 0
+    sort_order: DbInt = 0
 
 
-class CategoryUpdate(BaseModel):
+class CategoryUpdate(Input):
     group_code: str | None = Field(default=None, min_length=1, max_length=40)
     name: str | None = Field(default=None, min_length=1, max_length=160)
     name_en: str | None = Field(default=None, min_length=1, max_length=160)
@@ -52,4 +52,4 @@ class CategoryUpdate(BaseModel):
     description_en: str | None = Field(default=None, max_length=1000)
     default_priority: Priority | None = None
     is_active: bool | None = None
-    sort_order: int | None = None
+    sort_order: DbInt | None = None

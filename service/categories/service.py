@@ -6,6 +6,7 @@ from service.categories import repository
 from service.categories.models import Category, CategoryGroup
 from service.categories.schemas import CategoryCreate, CategoryGroupCreate, CategoryUpdate
 from service.core.errors import Conflict, PhanAnhError
+from service.core.updates import apply_update
 
 
 class UnknownCategoryGroup(PhanAnhError):
@@ -44,10 +45,9 @@ def create(*, session: Session, data: CategoryCreate) -> Category:
 
 def update(*, session: Session, category: Category, data: CategoryUpdate) -> Category:
     changes = data.model_dump(exclude_unset=True)
-    if "group_code" in changes:
+    if changes.get("group_code") is not None:
         _check_group(session, changes["group_code"])
-    for name, value in changes.items():
-        setattr(category, name, value)
+    apply_update(category, changes)
     session.add(category)
     session.flush()
     session.refresh(category)
@@ -55,6 +55,12 @@ def update(*, session: Session, category: Category, data: CategoryUpdate) -> Cat
 
 
 def delete(*, session: Session, category: Category) -> None:
-    # Reports will reference categories: retire one with is_active=false once it was used.
+    """Delete a category no report uses; one that was used is retired instead."""
+    if repository.in_use(session, category.id):  # type: ignore[arg-type]
+        raise Conflict(
+            "Lĩnh vực đã có phản ánh; hãy ngừng sử dụng (is_active=false) thay vì xoá.",
+            "Reports use this category; retire it (is_active=false) instead of deleting it.",
+            code="category_in_use",
+        )
     session.delete(category)
     session.flush()

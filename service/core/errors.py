@@ -6,12 +6,14 @@ at fault. Routes list the errors they can raise with :func:`responses` so the
 OpenAPI document (and the mobile team) sees them.
 """
 
+import logging
 from typing import Any, ClassVar
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 
@@ -137,6 +139,7 @@ def responses(*errors: type[PhanAnhError]) -> dict[int | str, dict[str, Any]]:
 
 _VALIDATION_MESSAGES = ("Dữ liệu gửi lên không hợp lệ.", "The submitted data is not valid.")
 _HTTP_CODES = {
+    400: "invalid_body",
     401: "not_authenticated",
     403: "forbidden",
     404: "not_found",
@@ -151,6 +154,13 @@ def _field_name(loc: tuple[Any, ...]) -> str:
     sources = {"body", "query", "path", "header", "form"}
     parts = [str(p) for p in (loc[1:] if loc and loc[0] in sources else loc)]
     return ".".join(parts) or "body"
+
+
+# Every route can answer these two; they are declared once for the whole app.
+COMMON_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorBody, "description": "The body cannot be parsed (code invalid_body)"},
+    422: {"model": ErrorBody, "description": "Validation failed (code validation_error, field named)"},
+}
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -176,6 +186,16 @@ def install_error_handlers(app: FastAPI) -> None:
             message_en=_VALIDATION_MESSAGES[1],
             field=errors[0].field if errors else None,
             errors=errors,
+        )
+        return JSONResponse(status_code=422, content=body.model_dump(exclude_none=True))
+
+    @app.exception_handler(DataError)
+    async def _data_error(_: Request, exc: DataError) -> JSONResponse:
+        # A value the edge should have refused reached PostgreSQL (out of range, NUL
+        # byte). The transaction is already rolled back; the caller still sent bad data.
+        logging.getLogger(__name__).warning("value refused by the database: %s", str(exc.orig)[:200])
+        body = ErrorBody(
+            code="invalid_value", message="Giá trị gửi lên không hợp lệ.", message_en="A submitted value is not valid."
         )
         return JSONResponse(status_code=422, content=body.model_dump(exclude_none=True))
 

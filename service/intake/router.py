@@ -63,7 +63,45 @@ def _parse_submission(raw: str | None) -> ComplaintSubmission:
         ) from exc
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=ComplaintRead, responses=SUBMISSION_ERRORS)
+# What the app really sends: the form parts as the mobile team must build them. FastAPI
+# can only describe ``complaint`` as a string, since it is parsed by hand (to report its
+# errors field by field).
+SUBMISSION_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["complaint", "photos"],
+                    "properties": {
+                        "complaint": {"$ref": "#/components/schemas/ComplaintSubmission"},
+                        "photos": {
+                            "type": "array",
+                            "minItems": 1,
+                            "maxItems": service.MAX_PHOTOS,
+                            "items": {"type": "string", "format": "binary"},
+                            "description": "JPEG, PNG, WebP or HEIC; each at most 10 MB and 40 megapixels",
+                        },
+                    },
+                },
+                "encoding": {
+                    "complaint": {"contentType": "application/json"},
+                    "photos": {"contentType": "image/jpeg, image/png, image/webp, image/heic, image/heif"},
+                },
+            }
+        },
+    }
+}
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ComplaintRead,
+    responses=SUBMISSION_ERRORS,
+    openapi_extra=SUBMISSION_BODY,
+)
 async def submit_complaint(
     citizen: CitizenUser,
     session: SessionDep,

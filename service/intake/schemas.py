@@ -2,12 +2,12 @@ import uuid
 
 from pydantic import AwareDatetime, BaseModel, Field
 
-from service.core.schemas import LocalDatetime, ReadModel
+from service.core.schemas import Input, LocalDatetime, ReadModel
 from service.intake.models import ComplaintStatus, Visibility
 from service.media.models import PhotoStatus
 
 
-class ComplaintSubmission(BaseModel):
+class ComplaintSubmission(Input):
     """The JSON part ``complaint`` of ``POST /api/v1/complaints``."""
 
     category_code: str = Field(min_length=1, max_length=40, examples=["pothole"])

@@ -40,4 +40,5 @@ def signed_url(photo_id: uuid.UUID, variant: str, *, now: float | None = None) -
 def verify(photo_id: uuid.UUID, variant: str, expires: int, signature: str, *, now: float | None = None) -> bool:
     if expires < (now if now is not None else time.time()):
         return False
-    return hmac.compare_digest(_signature(photo_id, variant, expires), signature)
+    # Bytes, not str: compare_digest refuses non-ASCII text, and a URL can carry anything.
+    return hmac.compare_digest(_signature(photo_id, variant, expires).encode(), signature.encode("utf-8", "replace"))

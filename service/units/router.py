@@ -5,7 +5,7 @@ from fastapi import APIRouter, Query, status
 from service.accounts.policies import AdminUser
 from service.core.database import SessionDep
 from service.core.errors import Conflict, NotAuthenticated, NotFound, PermissionDenied, responses
-from service.core.schemas import Page
+from service.core.schemas import IdPath, Page
 from service.units import repository, service
 from service.units.models import Unit, UnitKind
 from service.units.schemas import UnitCreate, UnitRead, UnitUpdate
@@ -45,18 +45,18 @@ def create_unit(body: UnitCreate, _: AdminUser, session: SessionDep):
 
 
 @admin_router.get("/{unit_id}", response_model=UnitRead, responses=responses(NotFound))
-def read_unit(unit_id: int, _: AdminUser, session: SessionDep):
+def read_unit(unit_id: IdPath, _: AdminUser, session: SessionDep):
     return service.to_read(session, [_get(session, unit_id)])[0]
 
 
 @admin_router.patch("/{unit_id}", response_model=UnitRead, responses=responses(NotFound))
-def update_unit(unit_id: int, body: UnitUpdate, _: AdminUser, session: SessionDep):
+def update_unit(unit_id: IdPath, body: UnitUpdate, _: AdminUser, session: SessionDep):
     """Change a unit; ``area_codes``, when given, replaces the wards it covers."""
     unit = service.update(session=session, unit=_get(session, unit_id), data=body)
     return service.to_read(session, [unit])[0]
 
 
 @admin_router.delete("/{unit_id}", status_code=status.HTTP_204_NO_CONTENT, responses=responses(NotFound, Conflict))
-def delete_unit(unit_id: int, _: AdminUser, session: SessionDep) -> None:
+def delete_unit(unit_id: IdPath, _: AdminUser, session: SessionDep) -> None:
     """Delete a unit nobody belongs to; a unit with staff is deactivated instead (409)."""
     service.delete(session=session, unit=_get(session, unit_id))

@@ -1,13 +1,13 @@
-from pydantic import BaseModel, EmailStr, Field
+from pydantic import EmailStr, Field
 
 from service.areas.schemas import AreaBrief
-from service.core.schemas import LocalDatetime, ReadModel
+from service.core.schemas import Input, LocalDatetime, ReadModel
 from service.units.models import UnitKind
 
 UnitCode = Field(min_length=2, max_length=40, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 
 
-class UnitCreate(BaseModel):
+class UnitCreate(Input):
     code: str = UnitCode
     name: str = Field(min_length=1, max_length=200)
     name_en: str = Field(min_length=1, max_length=200)
@@ -17,7 +17,7 @@ class UnitCreate(BaseModel):
     area_codes: list[str] = Field(default_factory=list, description="Official codes of the wards covered")
 
 
-class UnitUpdate(BaseModel):
+class UnitUpdate(Input):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     name_en: str | None = Field(default=None, min_length=1, max_length=200)
     kind: UnitKind | None = None

@@ -3,6 +3,7 @@
 from sqlmodel import Session
 
 from service.core.errors import Conflict, PhanAnhError
+from service.core.updates import apply_update
 from service.units import repository
 from service.units.models import Unit
 from service.units.schemas import UnitCreate, UnitRead, UnitUpdate
@@ -52,8 +53,7 @@ def create(*, session: Session, data: UnitCreate) -> Unit:
 def update(*, session: Session, unit: Unit, data: UnitUpdate) -> Unit:
     changes = data.model_dump(exclude_unset=True)
     area_codes = changes.pop("area_codes", None)
-    for name, value in changes.items():
-        setattr(unit, name, value)
+    apply_update(unit, changes)
     session.add(unit)
     if area_codes is not None:
         assert unit.id is not None

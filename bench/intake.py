@@ -1,0 +1,647 @@
+"""Sustained report submissions through the real API: ``python -m bench.intake``.
+
+What it does, from nothing to nothing:
+
+1. creates the database ``phananh_bench`` on 127.0.0.1:5432 (dropped first if left over),
+   runs ``phananh migrate`` and ``phananh seed-demo`` on it, empties Redis database 9 and
+   makes a throw-away ``PHANANH_DATA_DIR`` under /tmp;
+2. starts ``phananh serve --workers 2`` (uvicorn, exactly as deployed) on a free port and
+   waits for ``/readyz``; no Celery worker runs, so each accepted report leaves one
+   ``process_photo`` task waiting in Redis;
+3. registers and logs in ~50 citizens, builds a ~150 KB phone JPEG, then keeps
+   ``--concurrency`` HTTP/1.1 keep-alive connections busy with ``POST /api/v1/complaints``
+   (one photo each, a fresh ``Idempotency-Key`` each, random points in Phường Bách Quang)
+   for ``--warmup`` seconds that are not counted and ``--duration`` seconds that are;
+4. prints the figures next to the issue's target (100 submissions/s, p95 under 150 ms on a
+   2-core machine), then stops the server, drops the database, empties Redis database 9 and
+   removes the temporary folder — also on Ctrl-C.
+
+Only 127.0.0.1 is contacted. The run is bounded by ``--duration`` and ``--max-requests``.
+"""
+
+import argparse
+import asyncio
+import contextlib
+import io
+import json
+import os
+import random
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx2 as httpx
+import redis
+from PIL import Image
+from sqlalchemy import create_engine, text
+
+from bench._report import banner, percentile, row, verdict
+
+ROOT = Path(__file__).resolve().parents[1]
+PHONE_PHOTO = ROOT.parent / "shared" / "data" / "photos" / "phone" / "iphone_8mp.jpg"
+PHANANH = Path(sys.executable).parent / "phananh"
+
+ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+BENCH_DB = "phananh_bench"
+DATABASE_URL = f"postgresql+psycopg://postgres@127.0.0.1:5432/{BENCH_DB}"
+REDIS_URL = "redis://127.0.0.1:6379/9"
+
+# The issue's target for the request path.
+TARGET_RATE = 100.0  # submissions per second
+TARGET_P95_MS = 150.0
+
+# Phường Bách Quang, Thái Nguyên (ward 05528): reports land within ~200 m of this point.
+BACH_QUANG = (21.5063, 105.8680)
+SPREAD = 0.002
+CITIZEN_PASSWORD = "mat-khau-cong-dan-bench"  # noqa: S105 - a throw-away account in a throw-away database
+PHOTO_TARGET_BYTES = 150_000
+
+
+# --------------------------------------------------------------------------- setup and teardown
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def admin_execute(*statements: str) -> None:
+    engine = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            for statement in statements:
+                connection.execute(text(statement))
+    finally:
+        engine.dispose()
+
+
+def service_env(data_dir: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DATABASE_URL": DATABASE_URL,
+        "REDIS_URL": REDIS_URL,
+        "PHANANH_DATA_DIR": str(data_dir),
+        "ENVIRONMENT": "bench",
+        "STORAGE_BACKEND": "local",
+        # 50 sign-ups from 127.0.0.1 within the hour would hit the per-address limit (20).
+        "REGISTER_MAX_PER_HOUR": "100000",
+    }
+
+
+def run_command(args: list[str], env: dict[str, str], timeout: float) -> None:
+    result = subprocess.run(  # noqa: S603 - our own entry point, fixed arguments
+        [str(PHANANH), *args], env=env, cwd=ROOT, capture_output=True, text=True, timeout=timeout, check=False
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"phananh {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+
+
+@dataclass
+class Server:
+    process: subprocess.Popen
+    base_url: str
+    log_path: Path
+
+    def log_tail(self, lines: int = 30) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
+    def stop(self, grace: float = 15.0) -> None:
+        if self.process.poll() is not None:
+            return
+        # The server runs in its own session (start_new_session): its process group is its pid
+        # and holds uvicorn's supervisor and its two workers, nothing else.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=10)
+
+
+def start_server(env: dict[str, str], data_dir: Path, workers: int) -> Server:
+    port = free_port()
+    log_path = data_dir / "server.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(  # noqa: S603 - our own entry point, fixed arguments
+            [str(PHANANH), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)],
+            env=env,
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    return Server(process, f"http://127.0.0.1:{port}", log_path)
+
+
+def wait_ready(server: Server, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    last = "no answer"
+    with httpx.Client(base_url=server.base_url, timeout=5) as http:
+        while time.monotonic() < deadline:
+            if server.process.poll() is not None:
+                raise RuntimeError(f"the API exited with {server.process.returncode}:\n{server.log_tail()}")
+            try:
+                response = http.get("/readyz")
+                if response.status_code == 200:
+                    return
+                last = f"{response.status_code} {response.text[:200]}"
+            except httpx.TransportError as exc:
+                last = type(exc).__name__
+            time.sleep(0.25)
+    raise RuntimeError(f"the API was not ready within {timeout:.0f} s ({last}):\n{server.log_tail()}")
+
+
+# --------------------------------------------------------------------------- the request
+
+
+def build_photo(target: int = PHOTO_TARGET_BYTES) -> tuple[bytes, int]:
+    """A 1280x960 JPEG cut from a real phone photo, EXIF kept (GPS, camera, orientation), at
+    the quality whose size is closest to ``target`` bytes: what a phone app sends after its own
+    resize."""
+    with Image.open(PHONE_PHOTO) as source:
+        exif = source.info.get("exif", b"")
+        small = source.convert("RGB").resize((1280, 960), Image.Resampling.LANCZOS)
+    best: tuple[int, bytes, int] | None = None
+    for quality in range(40, 96):
+        buffer = io.BytesIO()
+        small.save(buffer, "JPEG", quality=quality, exif=exif)
+        data = buffer.getvalue()
+        if best is None or abs(len(data) - target) < best[0]:
+            best = (abs(len(data) - target), data, quality)
+    assert best is not None
+    return best[1], best[2]
+
+
+class Multipart:
+    """``multipart/form-data`` as the mobile contract describes it (a JSON part ``complaint`` sent
+    as application/json, then the photo), built by hand: the photo part is encoded once and only
+    the JSON part changes per request, which keeps the load generator, sharing the two cores with
+    the server, cheap."""
+
+    def __init__(self, photo: bytes) -> None:
+        self.boundary = f"phananh-bench-{uuid.uuid4().hex}"
+        self.content_type = f"multipart/form-data; boundary={self.boundary}"
+        self._photo = (
+            f'--{self.boundary}\r\nContent-Disposition: form-data; name="photos"; filename="o-ga.jpg"\r\n'
+            "Content-Type: image/jpeg\r\n\r\n"
+        ).encode() + photo
+        self._end = f"\r\n--{self.boundary}--\r\n".encode()
+
+    def body(self, complaint_json: str) -> bytes:
+        head = (
+            f'--{self.boundary}\r\nContent-Disposition: form-data; name="complaint"\r\n'
+            "Content-Type: application/json\r\n\r\n"
+        )
+        return head.encode() + complaint_json.encode() + b"\r\n" + self._photo + self._end
+
+
+def complaint_json(rng: random.Random, n: int) -> str:
+    return json.dumps(
+        {
+            "category_code": "pothole",
+            "description": f"Ổ gà lớn giữa đường, xe máy dễ ngã (báo cáo thử tải số {n}).",
+            "lat": round(BACH_QUANG[0] + rng.uniform(-SPREAD, SPREAD), 6),
+            "lon": round(BACH_QUANG[1] + rng.uniform(-SPREAD, SPREAD), 6),
+            "accuracy_m": 8,
+            "address": "Đường Cách Mạng Tháng Tám, phường Bách Quang",
+            "captured_at": "2026-11-21T08:15:00+07:00",
+            "visibility": "public",
+        },
+        ensure_ascii=False,
+    )
+
+
+# --------------------------------------------------------------------------- citizens
+
+
+async def make_citizens(base_url: str, count: int) -> list[str]:
+    """Register and log in ``count`` citizens (Argon2 on the server: a few seconds)."""
+    semaphore = asyncio.Semaphore(8)
+
+    async def one(client: httpx.AsyncClient, index: int) -> str:
+        phone = f"0987{index:06d}"
+        async with semaphore:
+            registered = await client.post(
+                "/api/v1/auth/register",
+                json={"phone": phone, "password": CITIZEN_PASSWORD, "full_name": f"Người dân thử tải {index}"},
+            )
+            if registered.status_code != 201:
+                raise RuntimeError(f"registration failed: {registered.status_code} {registered.text[:300]}")
+            token = await client.post("/api/v1/auth/token", data={"username": phone, "password": CITIZEN_PASSWORD})
+            if token.status_code != 200:
+                raise RuntimeError(f"login failed: {token.status_code} {token.text[:300]}")
+            return f"Bearer {token.json()['access_token']}"
+
+    async with httpx.AsyncClient(base_url=base_url, timeout=60) as client:
+        return list(await asyncio.gather(*(one(client, i) for i in range(1, count + 1))))
+
+
+def smoke_check(base_url: str, token: str, photo: bytes) -> None:
+    """One report before the load, to be sure the figures measure accepted reports."""
+    multipart = Multipart(photo)
+    body = multipart.body(complaint_json(random.Random(0), 0))  # noqa: S311
+    headers = {"Authorization": token, "Idempotency-Key": str(uuid.uuid4()), "Content-Type": multipart.content_type}
+    with httpx.Client(base_url=base_url, timeout=30) as http:
+        response = http.post("/api/v1/complaints", content=body, headers=headers)
+    if response.status_code != 201:
+        raise RuntimeError(f"a single submission failed: {response.status_code} {response.text[:500]}")
+    report = response.json()
+    if report["area"]["code"] != "05528" or [p["status"] for p in report["photos"]] != ["pending"]:
+        raise RuntimeError(f"unexpected report: {response.text[:500]}")
+
+
+# --------------------------------------------------------------------------- CPU accounting
+
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+@dataclass
+class CpuSample:
+    at: float
+    machine_busy: float  # seconds of CPU, all cores, since boot
+    machine_iowait: float
+    by_pid: dict[int, tuple[str, float]] = field(default_factory=dict)  # pid -> (group, CPU seconds)
+
+
+def _group_of(pid: int, comm: str, pgrp: int, server_pgid: int) -> str:
+    if pgrp == server_pgid:
+        return "api"
+    if pid == os.getpid():
+        return "client"
+    if comm == "postgres":
+        # Backends are titled "postgres: 15/main: user database host(port) state"; the
+        # server's own helpers (walwriter, checkpointer, ...) name no database and serve us too.
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as handle:
+                title = handle.read().decode(errors="replace")
+        except OSError:
+            return "other"
+        is_backend = "127.0.0.1(" in title or "[local]" in title
+        return "postgres" if not is_backend or f" {BENCH_DB} " in title else "other"
+    if comm.startswith("redis-server"):
+        return "redis"
+    return "other"
+
+
+def cpu_sample(server_pgid: int) -> CpuSample:
+    with open("/proc/stat") as handle:
+        fields = [int(v) for v in handle.readline().split()[1:]]
+    # user nice system idle iowait irq softirq steal
+    idle, iowait = fields[3], fields[4]
+    sample = CpuSample(time.perf_counter(), (sum(fields[:8]) - idle - iowait) / _TICKS, iowait / _TICKS)
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat") as handle:
+                raw = handle.read()
+        except OSError:
+            continue
+        comm = raw[raw.index("(") + 1 : raw.rindex(")")]
+        rest = raw[raw.rindex(")") + 2 :].split()
+        pid = int(entry.name)
+        group = _group_of(pid, comm, int(rest[2]), server_pgid)
+        sample.by_pid[pid] = (group, (int(rest[11]) + int(rest[12])) / _TICKS)
+    return sample
+
+
+def cpu_share(before: CpuSample, after: CpuSample) -> dict[str, float]:
+    """Percent of one core used by each group over the interval (200 % = both cores)."""
+    elapsed = after.at - before.at
+    used: Counter[str] = Counter()
+    for pid, (group, seconds) in after.by_pid.items():
+        used[group] += seconds - before.by_pid.get(pid, (group, 0.0))[1]
+    shares = {group: 100 * seconds / elapsed for group, seconds in used.items()}
+    shares["machine"] = 100 * (after.machine_busy - before.machine_busy) / elapsed
+    shares["iowait"] = 100 * (after.machine_iowait - before.machine_iowait) / elapsed
+    # Whatever is not ours: other people's processes, their database backends, the kernel.
+    ours = sum(shares.get(group, 0.0) for group in ("api", "client", "postgres", "redis"))
+    shares["other"] = max(0.0, shares["machine"] - ours)
+    return shares
+
+
+# --------------------------------------------------------------------------- the load
+
+
+@dataclass
+class Result:
+    started: float
+    finished: float
+    status: str  # "201", "500", "ReadTimeout", ...
+
+    @property
+    def latency_ms(self) -> float:
+        return 1000 * (self.finished - self.started)
+
+
+@dataclass
+class LoadRun:
+    results: list[Result]
+    window: tuple[float, float]
+    cpu: dict[str, float]
+    error_samples: dict[str, str]
+    capped: bool
+    unsent: int = 0  # open loop only: requests due before the end that never got a connection
+
+
+async def run_load(
+    *,
+    base_url: str,
+    tokens: list[str],
+    photo: bytes,
+    concurrency: int,
+    warmup: float,
+    duration: float,
+    max_requests: int,
+    server_pgid: int,
+    rate: float | None = None,
+    timeout: float = 30.0,
+) -> LoadRun:
+    """Closed loop (``rate`` None): ``concurrency`` connections each send the next report as
+    soon as the previous answer arrives. Open loop (``rate``): reports are due at a fixed rate
+    whatever the server does, at most ``concurrency`` in flight; latency is counted from when a
+    report was due, so time spent waiting for a free connection counts (no coordinated omission)."""
+    multipart = Multipart(photo)
+    rng = random.Random(2026)  # noqa: S311 - positions on a map, not secrets
+    results: list[Result] = []
+    error_samples: dict[str, str] = {}
+    sent = 0
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=timeout) as client:
+        start = time.perf_counter()
+        window = (start + warmup, start + warmup + duration)
+
+        async def submit(n: int, due: float) -> None:
+            headers = {
+                "Authorization": tokens[n % len(tokens)],
+                "Idempotency-Key": str(uuid.uuid4()),
+                "Content-Type": multipart.content_type,
+            }
+            body = multipart.body(complaint_json(rng, n))
+            try:
+                response = await client.post("/api/v1/complaints", content=body, headers=headers)
+                status = str(response.status_code)
+                if response.status_code != 201:
+                    error_samples.setdefault(status, response.text[:300])
+            except httpx.HTTPError as exc:
+                status = type(exc).__name__
+                error_samples.setdefault(status, str(exc)[:300])
+            results.append(Result(due, time.perf_counter(), status))
+
+        async def connection() -> None:
+            nonlocal sent
+            while time.perf_counter() < window[1] and sent < max_requests:
+                sent += 1
+                await submit(sent - 1, time.perf_counter())
+
+        async def open_loop(rate: float) -> int:
+            nonlocal sent
+            slots = asyncio.Semaphore(concurrency)
+            queued: dict[int, asyncio.Task] = {}  # due, but still waiting for a connection
+            tasks: list[asyncio.Task] = []
+
+            async def one(n: int, due: float) -> None:
+                async with slots:
+                    queued.pop(n, None)
+                    await submit(n, due)
+
+            while sent < max_requests and (due := start + sent / rate) < window[1]:
+                await asyncio.sleep(max(0.0, due - time.perf_counter()))
+                queued[sent] = asyncio.create_task(one(sent, due))
+                tasks.append(queued[sent])
+                sent += 1
+            # What is still queued behind the connection limit at the end is the backlog of a
+            # server that fell behind: counted, never sent. What is in flight may finish.
+            backlog = list(queued.values())
+            for task in backlog:
+                task.cancel()
+            await asyncio.wait(tasks, timeout=timeout + 5)
+            for task in tasks:
+                task.cancel()
+            return len(backlog)
+
+        async def sample_cpu() -> dict[str, float]:
+            await asyncio.sleep(max(0.0, window[0] - time.perf_counter()))
+            before = cpu_sample(server_pgid)
+            await asyncio.sleep(max(0.0, window[1] - time.perf_counter()))
+            return cpu_share(before, cpu_sample(server_pgid))
+
+        cpu_task = asyncio.create_task(sample_cpu())
+        unsent = 0
+        if rate is None:
+            await asyncio.gather(*(connection() for _ in range(concurrency)))
+        else:
+            unsent = await open_loop(rate)
+        cpu = await cpu_task
+    return LoadRun(results, window, cpu, error_samples, capped=sent >= max_requests, unsent=unsent)
+
+
+# --------------------------------------------------------------------------- report
+
+
+def report(run: LoadRun, *, args: argparse.Namespace, photo: bytes, quality: int, citizens: int, facts: dict) -> None:
+    lo, hi = run.window
+    counted = [r for r in run.results if lo <= r.finished <= hi]
+    duration = hi - lo
+    ok = [r for r in counted if r.status == "201"]
+    statuses = Counter(r.status for r in counted)
+    latencies = [r.latency_ms for r in counted]
+    rate = len(ok) / duration
+    p50, p95, p99 = (percentile(latencies, p) for p in (50, 95, 99))
+    rate_met = rate >= TARGET_RATE
+    p95_met = bool(latencies) and p95 < TARGET_P95_MS
+    no_errors = len(ok) == len(counted) and bool(counted)
+
+    print(banner("PhanAnh intake benchmark: POST /api/v1/complaints"))
+    print(f"  machine      {os.cpu_count()} CPUs, Python {sys.version.split()[0]}; load generator on the same machine")
+    print(f"  server       phananh serve --workers {args.server_workers} (uvicorn, access log on, as deployed)")
+    print(f"  database     {BENCH_DB} on 127.0.0.1:5432 (migrated, demo seed); Redis database 9")
+    print(
+        "  no Celery    tasks only queue up in Redis: "
+        f"{facts['queued']} process_photo tasks waiting in queue 'media' at the end"
+    )
+    print(f"  photo        1280x960 JPEG, {len(photo):,} bytes (quality {quality}, EXIF kept), one per report")
+    if args.rate is None:
+        load = f"closed loop: {args.concurrency} connections, each sends again as soon as it is answered"
+    else:
+        load = f"open loop: {args.rate:g} reports/s due, at most {args.concurrency} in flight"
+    print(f"  load         {load}")
+    print(f"               HTTP/1.1 keep-alive, {citizens} citizens in turn, {args.warmup:g} s warm-up not counted")
+    print(
+        f"  stored       {facts['complaints']} reports in the database, {facts['originals']} originals on disk "
+        f"(warm-up included)"
+    )
+    print()
+    print(row("duration", f"{duration:.1f} s"))
+    print(row("requests completed", f"{len(counted)}"))
+    print(row("by status", ", ".join(f"{s}: {n}" for s, n in sorted(statuses.items())) or "-"))
+    print(row("successes (201)", f"{len(ok)}"))
+    print(row("errors", f"{len(counted) - len(ok)}", "0", verdict(no_errors)))
+    print(row("throughput", f"{rate:.1f} /s", f">= {TARGET_RATE:g} /s", verdict(rate_met)))
+    print(row("latency p50", f"{p50:.1f} ms"))
+    print(row("latency p95", f"{p95:.1f} ms", f"< {TARGET_P95_MS:g} ms", verdict(p95_met)))
+    print(row("latency p99", f"{p99:.1f} ms"))
+    print(row("latency max", f"{max(latencies, default=float('nan')):.1f} ms"))
+    cpu = run.cpu
+    print(
+        row(
+            "CPU during the window",
+            f"{cpu.get('machine', 0):.0f} % busy",
+            "",
+            f"(of {100 * (os.cpu_count() or 1)} %: API {cpu.get('api', 0):.0f} %, "
+            f"postgres {cpu.get('postgres', 0):.0f} %, load generator {cpu.get('client', 0):.0f} %, "
+            f"redis {cpu.get('redis', 0):.0f} %, other {cpu.get('other', 0):.0f} %; "
+            f"iowait {cpu.get('iowait', 0):.0f} %)",
+        )
+    )
+    if cpu.get("other", 0) > 15:
+        print(
+            f"  WARNING      the machine was not quiet (other processes took {cpu.get('other', 0):.0f} % during the "
+            "window): these figures understate the service"
+        )
+    for status, sample in sorted(run.error_samples.items()):
+        print(f"  first {status}: {sample}")
+    if run.unsent:
+        print(f"  backlog      {run.unsent} reports were due but never sent: the server fell behind the rate")
+    if args.rate is None:
+        # Little's law: in a closed loop the mean latency is the number in flight over the rate.
+        needed = args.concurrency / (TARGET_P95_MS / 1000)
+        print(
+            f"  note         closed loop: mean latency = {args.concurrency} in flight / throughput, so p95 < "
+            f"{TARGET_P95_MS:g} ms is out of reach below {needed:.0f}/s at this concurrency (see --rate)"
+        )
+    if run.capped:
+        print(f"  note: stopped at --max-requests {args.max_requests} before the end of the window")
+    overall = rate_met and p95_met and no_errors and not run.unsent
+    print(
+        f"\n  target: {TARGET_RATE:g} submissions/s with p95 under {TARGET_P95_MS:g} ms on this "
+        f"{os.cpu_count()}-core machine: {verdict(overall).upper()}"
+    )
+
+
+def stored_facts(data_dir: Path) -> dict:
+    engine = create_engine(DATABASE_URL)
+    try:
+        with engine.connect() as connection:
+            complaints = connection.execute(text("SELECT count(*) FROM complaints")).scalar_one()
+    finally:
+        engine.dispose()
+    root = data_dir / "media" / "originals"
+    originals = sum(1 for p in root.rglob("*") if p.is_file()) if root.exists() else 0
+    queued = redis.Redis.from_url(REDIS_URL).llen("media")
+    return {"complaints": complaints, "originals": originals, "queued": queued}
+
+
+# --------------------------------------------------------------------------- main
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench.intake", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--duration", type=float, default=30.0, help="measured seconds (default 30)")
+    parser.add_argument(
+        "--concurrency", type=int, default=32, help="connections; with --rate, the most in flight (default 32)"
+    )
+    parser.add_argument(
+        "--rate", type=float, default=None, help="open loop: reports due per second (default: closed loop)"
+    )
+    parser.add_argument("--warmup", type=float, default=5.0, help="seconds before measuring (default 5)")
+    parser.add_argument("--citizens", type=int, default=50, help="citizens sending in turn (default 50)")
+    parser.add_argument("--server-workers", type=int, default=2, help="uvicorn worker processes (default 2)")
+    parser.add_argument("--max-requests", type=int, default=200_000, help="hard cap on requests sent (default 200000)")
+    args = parser.parse_args(argv)
+    if not 0 < args.duration <= 600 or not 0 <= args.warmup <= 120:
+        parser.error("--duration must be in (0, 600] and --warmup in [0, 120]")
+    if args.rate is not None and not 0 < args.rate <= 1000:
+        parser.error("--rate must be in (0, 1000]")
+    if not 1 <= args.concurrency <= 512 or not 1 <= args.citizens <= 1000 or not 1 <= args.server_workers <= 8:
+        parser.error("--concurrency 1..512, --citizens 1..1000, --server-workers 1..8")
+    return args
+
+
+def _terminate(signum: int, frame: object) -> None:
+    # SIGTERM gets the same path as Ctrl-C, which asyncio.run turns into a clean cancellation.
+    signal.raise_signal(signal.SIGINT)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    # Ctrl-C even when started in the background by a shell that ignores it; SIGTERM likewise.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, _terminate)
+    data_dir = Path(tempfile.mkdtemp(prefix="phananh-bench-intake-"))
+    env = service_env(data_dir)
+    server: Server | None = None
+    broker = redis.Redis.from_url(REDIS_URL)
+    try:
+        print(f"[bench.intake] preparing {BENCH_DB}, Redis db 9 and {data_dir} …", flush=True)
+        admin_execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)', f'CREATE DATABASE "{BENCH_DB}"')
+        broker.flushdb()
+        run_command(["migrate"], env, timeout=300)
+        run_command(["seed-demo"], env, timeout=300)
+        photo, quality = build_photo()
+
+        print(f"[bench.intake] starting the API ({args.server_workers} workers) …", flush=True)
+        server = start_server(env, data_dir, args.server_workers)
+        wait_ready(server)
+        print(f"[bench.intake] registering {args.citizens} citizens …", flush=True)
+        tokens = asyncio.run(make_citizens(server.base_url, args.citizens))
+        smoke_check(server.base_url, tokens[0], photo)
+        pace = f"{args.rate:g}/s" if args.rate else f"{args.concurrency} connections"
+        print(f"[bench.intake] sending for {args.warmup:g} s warm-up + {args.duration:g} s at {pace} …", flush=True)
+        run = asyncio.run(
+            run_load(
+                base_url=server.base_url,
+                tokens=tokens,
+                photo=photo,
+                concurrency=args.concurrency,
+                warmup=args.warmup,
+                duration=args.duration,
+                max_requests=args.max_requests,
+                server_pgid=server.process.pid,
+                rate=args.rate,
+            )
+        )
+        if server.process.poll() is not None:
+            raise RuntimeError(f"the API died during the run:\n{server.log_tail()}")
+        report(run, args=args, photo=photo, quality=quality, citizens=len(tokens), facts=stored_facts(data_dir))
+        return 0
+    except KeyboardInterrupt:
+        print("\n[bench.intake] interrupted: cleaning up", file=sys.stderr)
+        return 130
+    finally:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, signal.SIG_IGN)  # let the clean-up finish (bounded: ~25 s at most)
+        cleanup(server, broker, data_dir)
+
+
+def cleanup(server: Server | None, broker: redis.Redis, data_dir: Path) -> None:
+    steps = [
+        ("stop the API", lambda: server.stop() if server else None),
+        ("empty Redis db 9", broker.flushdb),
+        ("drop the database", lambda: admin_execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')),
+        ("remove the data folder", lambda: shutil.rmtree(data_dir, ignore_errors=True)),
+    ]
+    for what, step in steps:
+        try:
+            step()
+        except Exception as exc:  # every step gets its chance, whatever failed before
+            print(f"[bench.intake] could not {what}: {type(exc).__name__}: {exc}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
