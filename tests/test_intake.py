@@ -264,3 +264,11 @@ def test_the_report_is_committed_before_the_answer_is_sent(live_server):
             created = post(http, headers)
             assert created.status_code == 201
             assert http.get(f"/api/v1/complaints/{created.json()['id']}", headers=headers).status_code == 200
+
+
+def test_an_iphone_heic_photo_is_accepted(client, citizen):
+    buffer = io.BytesIO()
+    Image.open(SHARED_PHOTOS / "orientation" / "portrait_1.jpg").save(buffer, format="HEIF", quality=80)
+    response = post(client, citizen, photos=[("IMG_1234.HEIC", buffer.getvalue())])
+    assert response.status_code == 201, response.text
+    assert response.json()["photos"][0]["status"] == "pending"
