@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx2 as httpx
+import psycopg
 import redis
 from PIL import Image
 from sqlalchemy import create_engine, text
@@ -320,6 +321,13 @@ def cpu_sample(server_pgid: int) -> CpuSample:
     return sample
 
 
+def database_sessions() -> int:
+    """Connections ever opened to the bench database (PostgreSQL 14+): the API's pool churn."""
+    with psycopg.connect("host=127.0.0.1 port=5432 user=postgres dbname=postgres", autocommit=True) as connection:
+        row = connection.execute("SELECT sessions FROM pg_stat_database WHERE datname = %s", (BENCH_DB,)).fetchone()
+    return int(row[0]) if row else 0
+
+
 def cpu_share(before: CpuSample, after: CpuSample) -> dict[str, float]:
     """Percent of one core used by each group over the interval (200 % = both cores)."""
     elapsed = after.at - before.at
@@ -333,6 +341,18 @@ def cpu_share(before: CpuSample, after: CpuSample) -> dict[str, float]:
     ours = sum(shares.get(group, 0.0) for group in ("api", "client", "postgres", "redis"))
     shares["other"] = max(0.0, shares["machine"] - ours)
     return shares
+
+
+def api_process_shares(before: CpuSample, after: CpuSample) -> list[float]:
+    """Percent of one core per API process, busiest first: uvicorn's workers each take the
+    connections they accept, so keep-alive connections can leave one worker busier."""
+    elapsed = after.at - before.at
+    shares = [
+        100 * (seconds - before.by_pid.get(pid, (group, 0.0))[1]) / elapsed
+        for pid, (group, seconds) in after.by_pid.items()
+        if group == "api"
+    ]
+    return sorted((share for share in shares if share >= 0.5), reverse=True)
 
 
 # --------------------------------------------------------------------------- the load
@@ -357,6 +377,7 @@ class LoadRun:
     error_samples: dict[str, str]
     capped: bool
     unsent: int = 0  # open loop only: requests due before the end that never got a connection
+    api_processes: list[float] = field(default_factory=list)  # percent of a core each, busiest first
 
 
 async def run_load(
@@ -403,8 +424,12 @@ async def run_load(
                 error_samples.setdefault(status, str(exc)[:300])
             results.append(Result(due, time.perf_counter(), status))
 
-        async def connection() -> None:
+        async def connection(index: int) -> None:
             nonlocal sent
+            # Connections open one by one over the first part of the warm-up, as phones would,
+            # not in one burst: a worker's event loop accepts every connection waiting at once,
+            # so a burst could pin them all to one of uvicorn's workers.
+            await asyncio.sleep(index * min(2.0, warmup / 2) / concurrency)
             while time.perf_counter() < window[1] and sent < max_requests:
                 sent += 1
                 await submit(sent - 1, time.perf_counter())
@@ -435,20 +460,24 @@ async def run_load(
                 task.cancel()
             return len(backlog)
 
-        async def sample_cpu() -> dict[str, float]:
+        async def sample_cpu() -> tuple[dict[str, float], list[float]]:
             await asyncio.sleep(max(0.0, window[0] - time.perf_counter()))
-            before = cpu_sample(server_pgid)
+            before, sessions = cpu_sample(server_pgid), database_sessions()
             await asyncio.sleep(max(0.0, window[1] - time.perf_counter()))
-            return cpu_share(before, cpu_sample(server_pgid))
+            after = cpu_sample(server_pgid)
+            shares = {**cpu_share(before, after), "connections": database_sessions() - sessions}
+            return shares, api_process_shares(before, after)
 
         cpu_task = asyncio.create_task(sample_cpu())
         unsent = 0
         if rate is None:
-            await asyncio.gather(*(connection() for _ in range(concurrency)))
+            await asyncio.gather(*(connection(index) for index in range(concurrency)))
         else:
             unsent = await open_loop(rate)
-        cpu = await cpu_task
-    return LoadRun(results, window, cpu, error_samples, capped=sent >= max_requests, unsent=unsent)
+        cpu, api_processes = await cpu_task
+    return LoadRun(
+        results, window, cpu, error_samples, capped=sent >= max_requests, unsent=unsent, api_processes=api_processes
+    )
 
 
 # --------------------------------------------------------------------------- report
@@ -470,6 +499,7 @@ def report(run: LoadRun, *, args: argparse.Namespace, photo: bytes, quality: int
     print(banner("PhanAnh intake benchmark: POST /api/v1/complaints"))
     print(f"  machine      {os.cpu_count()} CPUs, Python {sys.version.split()[0]}; load generator on the same machine")
     print(f"  server       phananh serve --workers {args.server_workers} (uvicorn, access log on, as deployed)")
+    print(f"  code         {facts['code']}")
     print(f"  database     {BENCH_DB} on 127.0.0.1:5432 (migrated, demo seed); Redis database 9")
     print(
         "  no Celery    tasks only queue up in Redis: "
@@ -509,6 +539,9 @@ def report(run: LoadRun, *, args: argparse.Namespace, photo: bytes, quality: int
             f"iowait {cpu.get('iowait', 0):.0f} %)",
         )
     )
+    print(row("API processes", " + ".join(f"{share:.0f} %" for share in run.api_processes) or "-", "", "(CPU of each)"))
+    # Stats reach pg_stat_database within a second or so: good enough for an order of magnitude.
+    print(row("new DB connections", f"{cpu.get('connections', 0):.0f}", "", "(opened by the API during the window)"))
     if cpu.get("other", 0) > 15:
         print(
             f"  WARNING      the machine was not quiet (other processes took {cpu.get('other', 0):.0f} % during the "
@@ -534,6 +567,21 @@ def report(run: LoadRun, *, args: argparse.Namespace, photo: bytes, quality: int
     )
 
 
+def _git(*args: str) -> str:
+    command = ["git", *args]  # read-only queries
+    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True).stdout  # noqa: S603
+
+
+def code_version() -> str:
+    """Which service code was measured: the commit, and whether service/ had uncommitted edits."""
+    try:
+        commit = _git("rev-parse", "--short", "HEAD").strip()
+        changed = _git("status", "--porcelain", "--", "service", "workers").splitlines()
+    except (OSError, subprocess.CalledProcessError):
+        return f"{ROOT} (not a git checkout)"
+    return f"commit {commit}" + (f" + {len(changed)} uncommitted files in service/, workers/" if changed else "")
+
+
 def stored_facts(data_dir: Path) -> dict:
     engine = create_engine(DATABASE_URL)
     try:
@@ -544,7 +592,7 @@ def stored_facts(data_dir: Path) -> dict:
     root = data_dir / "media" / "originals"
     originals = sum(1 for p in root.rglob("*") if p.is_file()) if root.exists() else 0
     queued = redis.Redis.from_url(REDIS_URL).llen("media")
-    return {"complaints": complaints, "originals": originals, "queued": queued}
+    return {"complaints": complaints, "originals": originals, "queued": queued, "code": code_version()}
 
 
 # --------------------------------------------------------------------------- main

@@ -47,4 +47,5 @@ if [ $private_redis = 1 ]; then
 fi
 
 .venv/bin/ruff check service workers tests
-.venv/bin/pytest -n "${PYTEST_WORKERS:-2}" "$@"
+# loadfile: a test file stays on one worker, so its module fixtures (a Celery worker) start once.
+.venv/bin/pytest -n "${PYTEST_WORKERS:-2}" --dist loadfile "$@"

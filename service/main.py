@@ -14,6 +14,7 @@ from service.health.router import router as health_router
 from service.intake.router import router as complaints_router
 from service.intake.schemas import ComplaintSubmission
 from service.media.router import router as photos_router
+from service.routing.admin import router as admin_routing_router
 from service.units.router import admin_router as admin_units_router
 
 API_DESCRIPTION = """
@@ -70,6 +71,7 @@ def create_app() -> FastAPI:
         admin_users_router,
         admin_units_router,
         admin_categories_router,
+        admin_routing_router,
     ):
         app.include_router(router)
     return app

@@ -7,6 +7,7 @@ from service.areas.models import Area, Province
 from service.categories.models import Category, CategoryGroup
 from service.intake.models import Complaint, ComplaintEvent
 from service.media.models import Photo
+from service.routing.models import OfficerCategory, RoutingRule
 from service.units.models import Unit, UnitArea
 
 metadata = SQLModel.metadata
@@ -17,9 +18,11 @@ __all__ = [
     "CategoryGroup",
     "Complaint",
     "ComplaintEvent",
+    "OfficerCategory",
     "Photo",
     "Province",
     "RefreshToken",
+    "RoutingRule",
     "Unit",
     "UnitArea",
     "User",

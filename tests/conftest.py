@@ -199,7 +199,15 @@ def live_server(database: str) -> Iterator[str]:
 
 
 def start_worker(*extra: str, queues: str = "default,media", module: str = "service.cli") -> subprocess.Popen:
-    """A real Celery worker process on the test database and Redis."""
+    """A real Celery worker process on the test database and Redis, on empty queues.
+
+    Tests that run inside a rolled-back transaction still send their tasks when they
+    "commit" (a savepoint); those tasks name rows that never existed, so they are
+    purged here rather than left for the worker to wade through.
+    """
+    from workers.app import celery_app
+
+    celery_app.control.purge()
     command = [sys.executable, "-m", module, "worker", "--concurrency", "1", "--queues", queues, *extra]
     return subprocess.Popen(
         command,

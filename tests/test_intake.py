@@ -64,12 +64,14 @@ def test_a_report_is_taken_in_with_its_photos(client, citizen, db):
     assert response.status_code == 201, response.text
     body = response.json()
     assert re.fullmatch(r"PA-20\d\d-\d{6}", body["code"])
-    assert body["status"] == "submitted"
+    # Passed at once to the ward's infrastructure office, whose officers handle potholes.
+    assert body["status"] == "assigned"
+    assert body["unit"]["code"] == "05528-KTHT"
     assert body["area"]["code"] == "05528"
     assert body["category"]["code"] == "pothole"
     assert body["is_mine"] is True
     assert [p["status"] for p in body["photos"]] == ["pending", "pending"]
-    assert body["timeline"][0]["action"] == "submitted"
+    assert [entry["action"] for entry in body["timeline"]] == ["submitted", "assigned"]
     assert body["submitted_at"].endswith("+07:00")
     # The bytes are on disk (durably: the request returned after fsync) and recorded.
     assert len(media_files() - before) == 2

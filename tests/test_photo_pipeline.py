@@ -108,7 +108,7 @@ def test_gps_is_read_and_no_metadata_reaches_the_public(live_server, auth_header
         complaint = session.get(Complaint, uuid.UUID(report["id"]))
         # Those cameras were in Europe, the report is in Thái Nguyên: flagged, not refused.
         assert complaint.location_mismatch is True
-        assert complaint.status == "submitted"
+        assert complaint.status == "assigned"
     staff = httpx.get(f"{live_server}/api/v1/complaints/{report['id']}", headers=auth_headers_for("officer")).json()
     assert "location_mismatch" in staff["flags"]
     original = fetch(live_server, staff["photos"][0]["urls"]["original"])

@@ -23,9 +23,8 @@ def test_a_task_survives_its_worker_being_killed(live_server, monkeypatch):
     marker = os.path.join(DATA_DIR, f"slow-worker-{uuid.uuid4().hex}")
     monkeypatch.setenv("SLOW_WORKER_MARKER", marker)
     headers = register_citizen(live_server)
-    report = submit(live_server, headers, [("a.jpg", (SHARED_PHOTOS / "gps" / "DSCN0038.jpg").read_bytes())])
-
     doomed = start_worker(module="tests.support.slow_media_worker")
+    report = submit(live_server, headers, [("a.jpg", (SHARED_PHOTOS / "gps" / "DSCN0038.jpg").read_bytes())])
     deadline = time.monotonic() + 60
     while not os.path.exists(marker) and time.monotonic() < deadline:
         time.sleep(0.2)

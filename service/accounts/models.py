@@ -49,6 +49,10 @@ class User(SQLModel, table=True):
     unit_id: int | None = Field(default=None, foreign_key="units.id", index=True)
     language: Language = enum_field(2, default=Language.vi)
     is_active: bool = True
+    # Officers off duty (leave, training) get no new reports.
+    on_duty: bool = True
+    # For round robin among equally loaded officers: the one served longest ago goes next.
+    last_assigned_at: datetime | None = optional_time_field()
     last_login_at: datetime | None = optional_time_field()
     created_at: datetime = created_at_field()
     updated_at: datetime = updated_at_field()

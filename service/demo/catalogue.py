@@ -82,6 +82,12 @@ PROVINCE_UNITS: list[tuple[str, UnitKind, str, str]] = [
     ),
 ]
 
+# Routing, as rules (service/routing/rules.py). In every ward: anything not said below goes
+# to the ward's KTHT office (the catch-all), these groups to another ward unit:
+WARD_GROUP_UNITS: dict[str, str] = {"environment": "DVTH", "trees": "DVTH", "public_order": "CA"}
+# Province-wide, whatever the ward: these categories go to a provincial unit.
+PROVINCE_CATEGORY_UNITS: dict[str, str] = {"street_light": "EVN-TN", "provincial_road": "SXD-TN"}
+
 BACH_QUANG = "05528"
 PHAN_DINH_PHUNG = "05443"
 

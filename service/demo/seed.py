@@ -14,7 +14,16 @@ from service.areas.models import Area
 from service.areas.service import import_areas, load_features
 from service.categories.models import Category, CategoryGroup
 from service.core.settings import get_settings
-from service.demo.catalogue import ACCOUNTS, CATEGORIES, GROUPS, PROVINCE_UNITS, WARD_UNITS
+from service.demo.catalogue import (
+    ACCOUNTS,
+    CATEGORIES,
+    GROUPS,
+    PROVINCE_CATEGORY_UNITS,
+    PROVINCE_UNITS,
+    WARD_GROUP_UNITS,
+    WARD_UNITS,
+)
+from service.routing.models import RoutingRule
 from service.units import repository as units_repository
 from service.units.models import Unit
 
@@ -70,12 +79,38 @@ def _seed_units(session: Session, areas: list[Area]) -> int:
     return len(rows)
 
 
-def _seed_accounts(session: Session) -> int:
+def _seed_rules(session: Session, areas: list[Area]) -> int:
+    unit_ids = dict(session.exec(select(Unit.code, Unit.id)).all())
+    category_ids = dict(session.exec(select(Category.code, Category.id)).all())
+    wanted = []
+    for area in areas:
+        wanted.append((None, None, area.id, unit_ids[f"{area.code}-KTHT"]))
+        for group, suffix in WARD_GROUP_UNITS.items():
+            wanted.append((None, group, area.id, unit_ids[f"{area.code}-{suffix}"]))
+    for category, unit_code in PROVINCE_CATEGORY_UNITS.items():
+        wanted.append((category_ids[category], None, None, unit_ids[unit_code]))
+    existing = {(r.category_id, r.group_code, r.area_id, r.unit_id) for r in session.exec(select(RoutingRule)).all()}
+    missing = [key for key in wanted if key not in existing]
+    session.add_all(
+        RoutingRule(category_id=c, group_code=g, area_id=a, unit_id=u, note="demo") for c, g, a, u in missing
+    )
+    return len(wanted)
+
+
+def _demo_accounts(areas: list[Area]) -> list[tuple[str, str, str, str | None, str | None]]:
+    """The named demo accounts, and one officer per unit so every demo report is assigned."""
+    unit_codes = [f"{area.code}-{suffix}" for area in areas for suffix, *_ in WARD_UNITS]
+    unit_codes += [code for code, *_ in PROVINCE_UNITS]
+    return ACCOUNTS + [(f"cb.{code.lower()}", f"Chuyên viên {code}", "officer", code, None) for code in unit_codes]
+
+
+def _seed_accounts(session: Session, areas: list[Area]) -> int:
+    # One hash for every demo account: hashing hundreds of passwords would take seconds.
     password_hash = hash_password(get_settings().demo_password.get_secret_value())
     existing = set(session.exec(select(User.username)).all())
     unit_ids = dict(session.exec(select(Unit.code, Unit.id)).all())
     created = 0
-    for username, full_name, role, unit_code, phone in ACCOUNTS:
+    for username, full_name, role, unit_code, phone in _demo_accounts(areas):
         if username in existing:
             continue  # never reset a password someone may have changed
         session.add(
@@ -123,6 +158,7 @@ def seed_demo(session: Session) -> SeedReport:
         ],
     )
     units = _seed_units(session, areas)
-    accounts = _seed_accounts(session)
+    _seed_rules(session, areas)
+    accounts = _seed_accounts(session, areas)
     session.flush()
     return SeedReport(areas=len(areas), units=units, categories=len(CATEGORIES), accounts_created=accounts)

@@ -72,6 +72,12 @@ class Complaint(SQLModel, table=True):
     visibility: Visibility = enum_field(default=Visibility.public)
     priority: str = Field(max_length=20)
     status: ComplaintStatus = enum_field(default=ComplaintStatus.submitted, index=True)
+    # Who holds it now; both empty while it waits in the dispatcher queue.
+    current_unit_id: int | None = Field(default=None, foreign_key="units.id", index=True)
+    current_officer_id: int | None = Field(default=None, foreign_key="users.id", index=True)
+    routed_by_rule_id: int | None = Field(default=None, foreign_key="routing_rules.id", ondelete="SET NULL")
+    # Why it waits for a dispatcher (no_rule, no_officer); None when it does not.
+    dispatch_reason: str | None = Field(default=None, max_length=40)
     idempotency_key: str = Field(max_length=128)
     # sha256 of the submission (JSON part and each photo's bytes): a resend must match it.
     request_hash: str = Field(max_length=64)

@@ -62,6 +62,17 @@ class TimelineEntry(BaseModel):
     note: str | None = None
 
 
+class HandlingUnit(ReadModel):
+    code: str
+    name: str
+    name_en: str
+
+
+class Handler(BaseModel):
+    id: int
+    full_name: str
+
+
 class Reporter(BaseModel):
     id: int
     full_name: str
@@ -85,10 +96,13 @@ class ComplaintRead(BaseModel):
     captured_at: LocalDatetime | None = None
     photos: list[PhotoRead]
     timeline: list[TimelineEntry]
+    unit: HandlingUnit | None = Field(default=None, description="The unit handling it; none while a dispatcher decides")
     is_mine: bool = Field(description="The caller sent this report")
     # Staff only: who sent it and what the photo pipeline noticed.
     reporter: Reporter | None = None
+    officer: Handler | None = None
     flags: list[str] | None = None
+    dispatch_reason: str | None = None
 
 
 class ComplaintSummary(BaseModel):

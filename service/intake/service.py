@@ -28,6 +28,7 @@ from service.media.imaging import MAX_BYTES, PhotoRejected, UploadInfo, inspect_
 from service.media.models import Photo
 from service.media.storage import Storage
 from service.media.uploads import put_for_transaction
+from service.routing.service import route_new
 
 MAX_PHOTOS = 6
 
@@ -173,6 +174,8 @@ def submit(
         to_status=ComplaintStatus.submitted,
         data={"code": complaint.code, "photos": len(photos), "area": area.code},
     )
+    # Last, so the unit's assignment lock is held only for the commit that follows.
+    route_new(session=session, complaint=complaint, category=category, area=area)
     session.flush()
     return Submitted(complaint, replayed=False)
 

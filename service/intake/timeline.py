@@ -14,6 +14,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "photo_failed": ("Không xử lý được ảnh", "Photo could not be processed"),
     "location_mismatch": ("Vị trí ảnh khác vị trí phản ánh", "Photo location differs from the report"),
     "reused_photo": ("Ảnh đã được dùng trong phản ánh khác", "Photo already used in another report"),
+    "assigned": ("Đã chuyển đến đơn vị xử lý", "Passed to the unit in charge"),
+    "sent_to_dispatcher": ("Chờ điều phối viên phân công", "Waiting for a dispatcher"),
 }
 
 

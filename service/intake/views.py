@@ -15,6 +15,8 @@ from service.intake.schemas import (
     CategoryBrief,
     ComplaintRead,
     ComplaintSummary,
+    Handler,
+    HandlingUnit,
     PhotoRead,
     PhotoUrls,
     Reporter,
@@ -22,6 +24,7 @@ from service.intake.schemas import (
 )
 from service.media.models import Photo, PhotoStatus
 from service.media.signing import signed_url
+from service.units.models import Unit
 
 
 def photo_read(photo: Photo, audience: Audience) -> PhotoRead:
@@ -66,6 +69,8 @@ def complaint_read(session: Session, complaint: Complaint, audience: Audience) -
                 note=event.note if audience == Audience.staff or event.public else None,
             )
         )
+    unit = session.get(Unit, complaint.current_unit_id) if complaint.current_unit_id else None
+    officer = session.get(User, complaint.current_officer_id) if complaint.current_officer_id else None
     reporter = None
     if audience == Audience.staff:
         citizen = session.get(User, complaint.citizen_id)
@@ -88,9 +93,12 @@ def complaint_read(session: Session, complaint: Complaint, audience: Audience) -
         captured_at=complaint.captured_at,
         photos=[photo_read(p, audience) for p in repository.photos_of(session, [complaint.id])],
         timeline=entries,
+        unit=HandlingUnit.model_validate(unit) if unit else None,
         is_mine=audience == Audience.owner,
         reporter=reporter,
+        officer=Handler(id=officer.id, full_name=officer.full_name) if officer and audience == Audience.staff else None,  # type: ignore[arg-type]
         flags=_flags(complaint) if audience == Audience.staff else None,
+        dispatch_reason=complaint.dispatch_reason if audience == Audience.staff else None,
     )
 
 

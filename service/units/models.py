@@ -40,5 +40,7 @@ class Unit(SQLModel, table=True):
     phone: str | None = Field(default=None, max_length=20)
     email: str | None = Field(default=None, max_length=200)
     is_active: bool = True
+    # Send every report to the unit's lead, who hands it out, instead of picking an officer.
+    routes_to_lead: bool = False
     created_at: datetime = created_at_field()
     updated_at: datetime = updated_at_field()

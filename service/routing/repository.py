@@ -1,0 +1,92 @@
+"""The only place that queries routing rules and officers' loads."""
+
+from sqlalchemy import and_, exists, func, not_, or_, text
+from sqlmodel import Session, col, select
+
+from service.accounts.models import Role, User
+from service.areas.models import Area
+from service.categories.models import Category
+from service.intake.models import Complaint, ComplaintStatus
+from service.routing.models import OfficerCategory, RoutingRule
+from service.routing.rules import Rule
+
+# Reports an officer is still working on: what "load" counts.
+OPEN_STATUSES = (
+    ComplaintStatus.assigned,
+    ComplaintStatus.acknowledged,
+    ComplaintStatus.in_progress,
+    ComplaintStatus.awaiting_info,
+    ComplaintStatus.reopened,
+)
+# Namespace of the advisory locks that serialise officer choice within one unit.
+_ASSIGNMENT_LOCK = 7301
+
+
+def candidate_rules(session: Session, *, category: Category, area: Area) -> list[Rule]:
+    """Every active rule that could apply; routing/rules.py picks the winner."""
+    rows = session.exec(
+        select(RoutingRule, Category.code, Area.code)
+        .join(Category, col(Category.id) == RoutingRule.category_id, isouter=True)
+        .join(Area, col(Area.id) == RoutingRule.area_id, isouter=True)
+        .where(
+            col(RoutingRule.is_active).is_(True),
+            or_(
+                RoutingRule.category_id == category.id,
+                RoutingRule.group_code == category.group_code,
+                and_(col(RoutingRule.category_id).is_(None), col(RoutingRule.group_code).is_(None)),
+            ),
+            or_(RoutingRule.area_id == area.id, col(RoutingRule.area_id).is_(None)),
+        )
+    ).all()
+    return [
+        Rule(
+            id=rule.id,  # type: ignore[arg-type]
+            unit_id=rule.unit_id,
+            category_code=category_code,
+            group_code=rule.group_code,
+            area_code=area_code,
+            order=rule.order,
+            is_active=rule.is_active,
+        )
+        for rule, category_code, area_code in rows
+    ]
+
+
+def lock_unit_assignment(session: Session, unit_id: int) -> None:
+    """Until this transaction ends, no other report is being given to this unit's officers,
+    so two reports arriving together cannot both see the same loads."""
+    session.execute(text("SELECT pg_advisory_xact_lock(:space, :unit)"), {"space": _ASSIGNMENT_LOCK, "unit": unit_id})
+
+
+def least_loaded_officer(session: Session, *, unit_id: int, category_id: int) -> User | None:
+    """Active, on-duty officers of the unit who handle the category, fewest open reports
+    first; among equals, the one who was given a report longest ago (round robin)."""
+    load = (
+        select(func.count())
+        .select_from(Complaint)
+        .where(Complaint.current_officer_id == User.id, col(Complaint.status).in_(OPEN_STATUSES))
+        .scalar_subquery()
+    )
+    restricted = exists().where(OfficerCategory.user_id == User.id)
+    handles = exists().where(OfficerCategory.user_id == User.id, OfficerCategory.category_id == category_id)
+    return session.exec(
+        select(User)
+        .where(
+            User.unit_id == unit_id,
+            User.role == Role.officer,
+            col(User.is_active).is_(True),
+            col(User.on_duty).is_(True),
+            or_(not_(restricted), handles),
+        )
+        .order_by(load, col(User.last_assigned_at).asc().nulls_first(), col(User.id))
+        .limit(1)
+    ).first()
+
+
+def unit_lead(session: Session, unit_id: int) -> User | None:
+    return session.exec(
+        select(User)
+        .where(User.unit_id == unit_id, User.role == Role.unit_lead, col(User.is_active).is_(True))
+        .order_by(col(User.id))
+        .limit(1)
+    ).first()

@@ -1,0 +1,87 @@
+"""Routing a new report to a unit and an officer, in the transaction that creates it."""
+
+from dataclasses import dataclass
+
+from sqlmodel import Session
+
+from service.accounts.models import User
+from service.areas.models import Area
+from service.categories.models import Category
+from service.core.timeutil import utcnow
+from service.intake import timeline
+from service.intake.models import Complaint, ComplaintStatus
+from service.routing import repository
+from service.routing.rules import Facts, decide
+from service.units.models import Unit
+
+
+class DispatchReason:
+    no_rule = "no_rule"  # no rule covers this category in this ward
+    unit_inactive = "unit_inactive"  # the rule points at a unit that was deactivated
+    no_officer = "no_officer"  # the unit has nobody on duty for it, and no lead
+
+
+@dataclass(frozen=True)
+class Outcome:
+    unit: Unit | None
+    officer: User | None
+    rule_id: int | None
+    dispatch_reason: str | None
+
+
+def decide_for(session: Session, *, category: Category, area: Area) -> tuple[Unit | None, int | None, str | None]:
+    rule = decide(
+        repository.candidate_rules(session, category=category, area=area),
+        Facts(category_code=category.code, group_code=category.group_code, area_code=area.code),
+    )
+    if rule is None:
+        return None, None, DispatchReason.no_rule
+    unit = session.get(Unit, rule.unit_id)
+    if unit is None or not unit.is_active:
+        return None, rule.id, DispatchReason.unit_inactive
+    return unit, rule.id, None
+
+
+def choose_officer(session: Session, *, unit: Unit, category: Category) -> User | None:
+    assert unit.id is not None and category.id is not None
+    repository.lock_unit_assignment(session, unit.id)
+    lead = repository.unit_lead(session, unit.id)
+    if unit.routes_to_lead:
+        return lead
+    return repository.least_loaded_officer(session, unit_id=unit.id, category_id=category.id) or lead
+
+
+def route_new(*, session: Session, complaint: Complaint, category: Category, area: Area) -> Outcome:
+    """Give the report to the responsible unit and officer, or to the dispatcher queue
+    when no rule applies or nobody in the unit can take it, recording which and why."""
+    unit, rule_id, reason = decide_for(session, category=category, area=area)
+    officer = choose_officer(session, unit=unit, category=category) if unit else None
+    if unit is not None and officer is None:
+        reason = DispatchReason.no_officer
+    complaint.routed_by_rule_id = rule_id
+    complaint.current_unit_id = unit.id if unit else None
+    complaint.current_officer_id = officer.id if officer else None
+    complaint.dispatch_reason = reason
+    if officer is not None:
+        complaint.status = ComplaintStatus.assigned
+        officer.last_assigned_at = utcnow()
+        session.add(officer)
+    session.add(complaint)
+    if officer is not None and unit is not None:
+        timeline.record(
+            session,
+            complaint,
+            "assigned",
+            from_status=ComplaintStatus.submitted,
+            to_status=ComplaintStatus.assigned,
+            data={"unit": unit.code, "officer_id": officer.id, "rule_id": rule_id},
+        )
+    else:
+        timeline.record(
+            session,
+            complaint,
+            "sent_to_dispatcher",
+            public=False,
+            data={"reason": reason, "unit": unit.code if unit else None, "rule_id": rule_id},
+        )
+    return Outcome(unit=unit, officer=officer, rule_id=rule_id, dispatch_reason=reason)
