@@ -103,7 +103,10 @@ def run_command(args: list[str], env: dict[str, str], timeout: float) -> None:
         [str(PHANANH), *args], env=env, cwd=ROOT, capture_output=True, text=True, timeout=timeout, check=False
     )
     if result.returncode != 0:
-        raise RuntimeError(f"phananh {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+        tail = "\n".join((result.stdout + result.stderr).splitlines()[-15:])
+        raise RuntimeError(
+            f"phananh {' '.join(args)} failed (exit {result.returncode}); its last lines:\n{tail[-3000:]}"
+        )
 
 
 @dataclass

@@ -3,7 +3,7 @@
 from sqlmodel import SQLModel
 
 from service.accounts.models import RefreshToken, User
-from service.areas.models import Area, Province
+from service.areas.models import Area, AreaPart, Province
 from service.categories.models import Category, CategoryGroup
 from service.intake.models import Complaint, ComplaintEvent
 from service.media.models import Photo
@@ -14,6 +14,7 @@ metadata = SQLModel.metadata
 
 __all__ = [
     "Area",
+    "AreaPart",
     "Category",
     "CategoryGroup",
     "Complaint",

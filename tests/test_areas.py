@@ -155,3 +155,25 @@ def test_cli_import_areas_twice(tmp_path, database):
         with session_scope() as session:
             session.execute(text("DELETE FROM areas WHERE code IN ('T0900', 'T0901')"))
             session.execute(text("DELETE FROM provinces WHERE code = '99'"))
+
+
+def test_wards_are_subdivided_for_lookups_and_parts_follow_a_new_boundary(db):
+    counts = db.exec(
+        text(
+            "SELECT count(*), max(ST_NPoints(p.geom)), count(DISTINCT p.area_id) FROM area_parts p "
+            "JOIN areas a ON a.id = p.area_id WHERE a.province_code = '19'"
+        )
+    ).one()
+    parts, max_vertices, wards = counts
+    assert wards == 92 and parts > 92 and max_vertices <= 64
+    # The parts cover exactly the ward.
+    gap = db.exec(
+        text(
+            "SELECT ST_Area(ST_SymDifference(a.geom, (SELECT ST_Union(geom) FROM area_parts WHERE area_id = a.id))) "
+            "FROM areas a WHERE a.code = '05528'"
+        )
+    ).one()[0]
+    assert gap < 1e-10
+    import_areas(session=db, features=[_feature("05528", SQUARE, name="Bách Quang (ranh giới mới)")])
+    moved = db.exec(text("SELECT count(*) FROM area_parts p JOIN areas a ON a.id = p.area_id WHERE a.code = '05528'"))
+    assert moved.one()[0] == 1

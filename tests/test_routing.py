@@ -23,8 +23,14 @@ Image.new("RGB", (32, 24), (90, 90, 90)).save(_buffer, format="PNG")
 PNG = _buffer.getvalue()
 
 
-def send(client, headers, *, category: str, lat: float, lon: float) -> dict:
-    part = {"category_code": category, "description": "Kiểm tra điều phối", "lat": lat, "lon": lon}
+def send(client, headers, *, category: str, lat: float, lon: float, visibility: str = "public") -> dict:
+    part = {
+        "category_code": category,
+        "description": "Kiểm tra điều phối",
+        "lat": lat,
+        "lon": lon,
+        "visibility": visibility,
+    }
     response = client.post(
         "/api/v1/complaints",
         headers={**headers, "Idempotency-Key": str(uuid.uuid4())},

@@ -66,6 +66,7 @@ rules_strategy = st.lists(
         is_active=st.booleans(),
     ),
     max_size=12,
+    unique_by=lambda rule: rule.id,  # ids are primary keys
 )
 
 

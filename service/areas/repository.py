@@ -5,11 +5,11 @@ from typing import Any
 
 from geoalchemy2.shape import from_shape
 from shapely.geometry import MultiPolygon
-from sqlalchemy import func, literal_column
+from sqlalchemy import func, literal_column, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import Session, col, select
 
-from service.areas.models import Area, Province
+from service.areas.models import Area, AreaPart, Province
 
 
 def point(lat: float, lon: float) -> Any:
@@ -17,10 +17,15 @@ def point(lat: float, lon: float) -> Any:
 
 
 def area_containing(session: Session, *, lat: float, lon: float) -> Area | None:
-    """The ward that covers the point. ST_Covers counts the boundary as inside, so a point
-    on a shared edge matches both wards; ordering by code picks the same one every time."""
+    """The ward that covers the point, found through its subdivided parts. ST_Covers counts
+    the boundary as inside, so a point on a shared edge matches both wards; ordering by
+    code picks the same one every time."""
     return session.exec(
-        select(Area).where(func.ST_Covers(Area.geom, point(lat, lon))).order_by(col(Area.code)).limit(1)
+        select(Area)
+        .join(AreaPart, col(AreaPart.area_id) == Area.id)
+        .where(func.ST_Covers(AreaPart.geom, point(lat, lon)))
+        .order_by(col(Area.code))
+        .limit(1)
     ).first()
 
 
@@ -51,4 +56,24 @@ def upsert_area(session: Session, *, values: dict[str, Any], geom: MultiPolygon)
         index_elements=["code"],
         set_={**{k: statement.excluded[k] for k in row if k != "code"}, "updated_at": func.now()},
     ).returning(literal_column("(xmax = 0)"))
-    return bool(session.execute(statement).scalar_one())
+    created = bool(session.execute(statement).scalar_one())
+    _subdivide(session, values["code"])
+    return created
+
+
+# Vertices per piece: small enough for fast point-in-polygon tests, large enough that a
+# ward does not become thousands of rows.
+MAX_PART_VERTICES = 64
+
+
+def _subdivide(session: Session, code: str) -> None:
+    session.execute(
+        text("DELETE FROM area_parts WHERE area_id = (SELECT id FROM areas WHERE code = :code)"), {"code": code}
+    )
+    session.execute(
+        text(
+            "INSERT INTO area_parts (area_id, geom) "
+            "SELECT id, ST_Subdivide(geom, :vertices) FROM areas WHERE code = :code"
+        ),
+        {"code": code, "vertices": MAX_PART_VERTICES},
+    )

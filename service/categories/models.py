@@ -44,6 +44,10 @@ class Category(SQLModel, table=True):
     default_priority: Priority = enum_field(default=Priority.normal)
     is_active: bool = True
     sort_order: int = 0
+    # Open reports of the same group this close and this recent may be the same problem:
+    # a pothole is one spot, a flooded street is a stretch of road.
+    duplicate_radius_m: int = Field(default=100, sa_column_kwargs={"server_default": "100"})
+    duplicate_window_days: int = Field(default=30, sa_column_kwargs={"server_default": "30"})
     created_at: datetime = created_at_field()
     updated_at: datetime = updated_at_field()
 

@@ -82,6 +82,21 @@ PROVINCE_UNITS: list[tuple[str, UnitKind, str, str]] = [
     ),
 ]
 
+# Metres within which an open report of the same group is probably the same problem
+# (categories not listed: 100 m).
+DUPLICATE_RADIUS_M: dict[str, int] = {
+    "pothole": 50,
+    "damaged_pavement": 50,
+    "blocked_drain": 50,
+    "missing_manhole_cover": 30,
+    "street_light": 30,
+    "flooding": 200,
+    "pollution": 300,
+    "wastewater": 200,
+    "public_order": 200,
+    "fallen_tree": 50,
+}
+
 # Routing, as rules (service/routing/rules.py). In every ward: anything not said below goes
 # to the ward's KTHT office (the catch-all), these groups to another ward unit:
 WARD_GROUP_UNITS: dict[str, str] = {"environment": "DVTH", "trees": "DVTH", "public_order": "CA"}

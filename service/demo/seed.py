@@ -17,6 +17,7 @@ from service.core.settings import get_settings
 from service.demo.catalogue import (
     ACCOUNTS,
     CATEGORIES,
+    DUPLICATE_RADIUS_M,
     GROUPS,
     PROVINCE_CATEGORY_UNITS,
     PROVINCE_UNITS,
@@ -153,6 +154,7 @@ def seed_demo(session: Session) -> SeedReport:
                 "default_priority": priority.value,
                 "sort_order": i,
                 "is_active": True,
+                "duplicate_radius_m": DUPLICATE_RADIUS_M.get(code, 100),
             }
             for i, (code, group, name, name_en, priority) in enumerate(CATEGORIES)
         ],

@@ -6,7 +6,7 @@ from enum import StrEnum
 from typing import Any
 
 from geoalchemy2 import Geometry
-from sqlalchemy import CheckConstraint, Column, Index, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Column, Index, Text, UniqueConstraint, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
@@ -50,6 +50,8 @@ class Complaint(SQLModel, table=True):
         UniqueConstraint("citizen_id", "idempotency_key", name="uq_complaints_citizen_idempotency_key"),
         # "My reports, newest first".
         Index("ix_complaints_citizen_submitted", "citizen_id", "submitted_at"),
+        # Distance searches in metres (duplicates, nearby) run on geography.
+        Index("ix_complaints_location_geography", text("(location::geography)"), postgresql_using="gist"),
         _check("status", ComplaintStatus),
         _check("visibility", Visibility),
         _check("channel", Channel),

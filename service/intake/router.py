@@ -7,7 +7,9 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
+from service.accounts.models import STAFF_ROLES
 from service.accounts.policies import CitizenUser, OptionalUser
+from service.categories import repository as categories
 from service.core.database import SessionDep
 from service.core.errors import NotAuthenticated, NotFound, PermissionDenied, responses
 from service.intake import repository, service, views
@@ -21,8 +23,9 @@ from service.intake.errors import (
     TooManyPhotos,
     UnknownCategory,
 )
+from service.intake.nearby import open_reports_near
 from service.intake.policies import Audience, audience_for
-from service.intake.schemas import ComplaintPage, ComplaintRead, ComplaintSubmission
+from service.intake.schemas import ComplaintPage, ComplaintRead, ComplaintSubmission, NearbyReport
 from service.media.imaging import MAX_BYTES
 from service.media.storage import get_storage
 
@@ -158,6 +161,25 @@ def my_complaints(
     """The caller's reports, newest first."""
     items, total = repository.list_for_citizen(session, citizen.id, offset=offset, limit=limit)  # type: ignore[arg-type]
     return ComplaintPage(items=views.summaries(session, items), total=total, offset=offset, limit=limit)
+
+
+@router.get("/nearby", response_model=list[NearbyReport], responses=responses(UnknownCategory))
+def nearby_complaints(
+    session: SessionDep,
+    user: OptionalUser,
+    lat: Annotated[float, Query(ge=-90, le=90)],
+    lon: Annotated[float, Query(ge=-180, le=180)],
+    category_code: Annotated[str, Query(min_length=1, max_length=40, pattern=r"^[a-z0-9_]+$")],
+):
+    """Before sending: open reports of the same kind near this point ("someone already
+    reported this"), nearest first, within the category's radius and recent window. Only
+    public reports (and the caller's own), without personal data."""
+    category = categories.get_by_code(session, category_code)
+    if category is None:
+        raise UnknownCategory(field="category_code")
+    citizen_id = None if user is not None and user.role in STAFF_ROLES else (user.id if user else -1)
+    found = open_reports_near(session, category=category, lat=lat, lon=lon, visible_to_citizen=citizen_id)
+    return views.nearby(session, found)
 
 
 @router.get("/{complaint_id}", response_model=ComplaintRead, responses=responses(NotFound))

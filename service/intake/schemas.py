@@ -103,6 +103,9 @@ class ComplaintRead(BaseModel):
     officer: Handler | None = None
     flags: list[str] | None = None
     dispatch_reason: str | None = None
+    duplicate_candidates: list["NearbyReport"] | None = Field(
+        default=None, description="Staff only: open reports nearby of the same kind, nearest first"
+    )
 
 
 class ComplaintSummary(BaseModel):
@@ -114,6 +117,10 @@ class ComplaintSummary(BaseModel):
     description: str
     submitted_at: LocalDatetime
     thumb_url: str | None = None
+
+
+class NearbyReport(ComplaintSummary):
+    distance_m: float = Field(description="Metres from the given point")
 
 
 class ComplaintPage(BaseModel):

@@ -9,6 +9,7 @@ from service.areas.models import Area
 from service.categories.models import Category
 from service.intake import repository, timeline
 from service.intake.models import Complaint
+from service.intake.nearby import open_reports_near
 from service.intake.policies import Audience
 from service.intake.schemas import (
     AreaBrief,
@@ -17,6 +18,7 @@ from service.intake.schemas import (
     ComplaintSummary,
     Handler,
     HandlingUnit,
+    NearbyReport,
     PhotoRead,
     PhotoUrls,
     Reporter,
@@ -99,7 +101,20 @@ def complaint_read(session: Session, complaint: Complaint, audience: Audience) -
         officer=Handler(id=officer.id, full_name=officer.full_name) if officer and audience == Audience.staff else None,  # type: ignore[arg-type]
         flags=_flags(complaint) if audience == Audience.staff else None,
         dispatch_reason=complaint.dispatch_reason if audience == Audience.staff else None,
+        duplicate_candidates=nearby(
+            session, open_reports_near(session, category=category, lat=lat, lon=lon, exclude=complaint.id)
+        )
+        if audience == Audience.staff and category is not None
+        else None,
     )
+
+
+def nearby(session: Session, found: list[tuple[Complaint, float]]) -> list[NearbyReport]:
+    listed = summaries(session, [complaint for complaint, _ in found])
+    return [
+        NearbyReport(**summary.model_dump(), distance_m=round(metres, 1))
+        for summary, (_, metres) in zip(listed, found, strict=True)
+    ]
 
 
 def summaries(session: Session, complaints: Sequence[Complaint]) -> list[ComplaintSummary]:
