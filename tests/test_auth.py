@@ -191,3 +191,14 @@ def test_passwords_never_reach_the_logs(client, caplog):
     login(client, "quantri")
     assert "secret-guess-123" not in caplog.text
     assert DEMO_PASSWORD not in caplog.text
+
+
+def test_registration_is_rate_limited_per_address(client, monkeypatch):
+    from service.core.settings import get_settings
+
+    monkeypatch.setattr(get_settings(), "register_max_per_hour", 3)
+    for n in range(3):
+        assert _register(client, phone=f"090000000{n}").status_code == 201
+    blocked = _register(client, phone="0900000009")
+    assert blocked.status_code == 429 and blocked.json()["code"] == "rate_limited"
+    assert int(blocked.headers["Retry-After"]) > 0

@@ -42,8 +42,9 @@ class Settings(BaseSettings):
     # Failed logins allowed per account and per client address within the window.
     login_max_failures: int = 5
     login_window_seconds: int = 900
-    # Registrations allowed per client address within an hour (stops scripted sign-ups).
-    register_max_per_hour: int = 20
+    # Registrations allowed per client address within an hour: stops scripted sign-ups, yet
+    # mobile carriers put many phones behind one address (CGNAT), so not too few.
+    register_max_per_hour: int = 100
 
     demo_password: SecretStr = Field(default=SecretStr("PhanAnh@2026"), validation_alias="PHANANH_DEMO_PASSWORD")
     data_dir: Path = Field(default=PROJECT_ROOT / ".data", validation_alias="PHANANH_DATA_DIR")
