@@ -26,6 +26,20 @@ class ComplaintStatus(StrEnum):
     duplicate = "duplicate"
 
 
+# With an officer and not finished: what counts towards an officer's load.
+IN_HAND_STATUSES = frozenset(
+    {
+        ComplaintStatus.assigned,
+        ComplaintStatus.acknowledged,
+        ComplaintStatus.in_progress,
+        ComplaintStatus.awaiting_info,
+        ComplaintStatus.reopened,
+    }
+)
+# Neither finished nor set aside: a new report nearby may be the same problem.
+OPEN_STATUSES = IN_HAND_STATUSES | {ComplaintStatus.submitted}
+
+
 class Visibility(StrEnum):
     public = "public"
     private = "private"

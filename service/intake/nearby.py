@@ -11,17 +11,7 @@ from sqlmodel import Session, col, select
 
 from service.categories.models import Category
 from service.core.timeutil import utcnow
-from service.intake.models import Complaint, ComplaintStatus, Visibility
-
-# What may still be the same problem: anything not finished or set aside.
-OPEN_STATUSES = (
-    ComplaintStatus.submitted,
-    ComplaintStatus.assigned,
-    ComplaintStatus.acknowledged,
-    ComplaintStatus.in_progress,
-    ComplaintStatus.awaiting_info,
-    ComplaintStatus.reopened,
-)
+from service.intake.models import OPEN_STATUSES, Complaint, Visibility
 
 
 def open_reports_near(

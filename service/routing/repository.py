@@ -6,18 +6,10 @@ from sqlmodel import Session, col, select
 from service.accounts.models import Role, User
 from service.areas.models import Area
 from service.categories.models import Category
-from service.intake.models import Complaint, ComplaintStatus
+from service.intake.models import IN_HAND_STATUSES, Complaint
 from service.routing.models import OfficerCategory, RoutingRule
 from service.routing.rules import Rule
 
-# Reports an officer is still working on: what "load" counts.
-OPEN_STATUSES = (
-    ComplaintStatus.assigned,
-    ComplaintStatus.acknowledged,
-    ComplaintStatus.in_progress,
-    ComplaintStatus.awaiting_info,
-    ComplaintStatus.reopened,
-)
 # Namespace of the advisory locks that serialise officer choice within one unit.
 _ASSIGNMENT_LOCK = 7301
 
@@ -64,7 +56,7 @@ def least_loaded_officer(session: Session, *, unit_id: int, category_id: int) ->
     load = (
         select(func.count())
         .select_from(Complaint)
-        .where(Complaint.current_officer_id == User.id, col(Complaint.status).in_(OPEN_STATUSES))
+        .where(Complaint.current_officer_id == User.id, col(Complaint.status).in_(IN_HAND_STATUSES))
         .scalar_subquery()
     )
     restricted = exists().where(OfficerCategory.user_id == User.id)
