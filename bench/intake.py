@@ -11,7 +11,8 @@ What it does, from nothing to nothing:
 3. registers and logs in ~50 citizens, builds a ~150 KB phone JPEG, then keeps
    ``--concurrency`` HTTP/1.1 keep-alive connections busy with ``POST /api/v1/complaints``
    (one photo each, a fresh ``Idempotency-Key`` each, random points in Phường Bách Quang)
-   for ``--warmup`` seconds that are not counted and ``--duration`` seconds that are;
+   for ``--warmup`` seconds that are not counted and ``--duration`` seconds that are (or,
+   with ``--rate``, sends at a fixed rate whatever the server does);
 4. prints the figures next to the issue's target (100 submissions/s, p95 under 150 ms on a
    2-core machine), then stops the server, drops the database, empties Redis database 9 and
    removes the temporary folder — also on Ctrl-C.
@@ -424,7 +425,10 @@ async def run_load(
                     error_samples.setdefault(status, response.text[:300])
             except httpx.HTTPError as exc:
                 status = type(exc).__name__
-                error_samples.setdefault(status, str(exc)[:300])
+                detail = str(exc) or (
+                    f"no answer within {timeout:g} s" if isinstance(exc, httpx.TimeoutException) else ""
+                )
+                error_samples.setdefault(status, detail[:300])
             results.append(Result(due, time.perf_counter(), status))
 
         async def connection(index: int) -> None:
@@ -455,6 +459,7 @@ async def run_load(
                 sent += 1
             # What is still queued behind the connection limit at the end is the backlog of a
             # server that fell behind: counted, never sent. What is in flight may finish.
+            await asyncio.sleep(0)  # the last ones created may take a free slot first
             backlog = list(queued.values())
             for task in backlog:
                 task.cancel()
