@@ -172,7 +172,7 @@ def report(photos: list[Photo], results: dict[str, Timings], storage_ms: list[fl
     )
     sizes = [len(p.data) / 1e6 for p in photos]
     print(f"  sizes        {', '.join(f'{s:.2f}' for s in sizes)} MB (mean {sum(sizes) / len(sizes):.2f} MB)")
-    print(f"  derivatives  {', '.join(f'{n} {s}px' for n, s in imaging.DERIVATIVES.items())} (JPEG, progressive)")
+    print(f"  derivatives  {', '.join(f'{n} {s}px' for n, s in imaging.DERIVATIVES.items())} (baseline JPEG)")
     print()
     header = f"  {'':<26}{'photos/s':>10}{'median ms':>11}{'p95 ms':>9}{'max ms':>9}{'CPU ms':>9}"
     print(header + f"   target <= {TARGET_MS:.1f} ms (>= {TARGET_PER_SECOND:g}/s)")

@@ -7,9 +7,13 @@ from geoalchemy2.shape import from_shape
 from shapely.geometry import MultiPolygon
 from sqlalchemy import func, literal_column, text
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
 from service.areas.models import Area, AreaPart, Province
+
+# A ward outline can be tens of kilobytes: load it only where the shape is the point.
+WITHOUT_GEOMETRY = defer(Area.geom)
 
 
 def point(lat: float, lon: float) -> Any:
@@ -26,11 +30,16 @@ def area_containing(session: Session, *, lat: float, lon: float) -> Area | None:
         .where(func.ST_Covers(AreaPart.geom, point(lat, lon)))
         .order_by(col(Area.code))
         .limit(1)
+        .options(WITHOUT_GEOMETRY)
     ).first()
 
 
 def get_by_code(session: Session, code: str) -> Area | None:
-    return session.exec(select(Area).where(Area.code == code)).first()
+    return session.exec(select(Area).where(Area.code == code).options(WITHOUT_GEOMETRY)).first()
+
+
+def get(session: Session, area_id: int) -> Area | None:
+    return session.get(Area, area_id, options=[WITHOUT_GEOMETRY])
 
 
 def geometry_geojson(session: Session, area_id: int) -> dict[str, Any] | None:

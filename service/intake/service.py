@@ -174,7 +174,7 @@ def submit(
         to_status=ComplaintStatus.submitted,
         data={"code": complaint.code, "photos": len(photos), "area": area.code},
     )
-    # Last, so the unit's assignment lock is held only for the commit that follows.
+    # Last: the officer row it locks is held only until the commit that follows.
     route_new(session=session, complaint=complaint, category=category, area=area)
     session.flush()
     return Submitted(complaint, replayed=False)

@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from sqlmodel import Session
 
 from service.accounts.models import User
-from service.areas.models import Area
+from service.areas import repository as areas
 from service.categories.models import Category
 from service.intake import repository, timeline
 from service.intake.models import Complaint
@@ -56,7 +56,7 @@ def _flags(complaint: Complaint) -> list[str]:
 def complaint_read(session: Session, complaint: Complaint, audience: Audience) -> ComplaintRead:
     lat, lon = repository.coordinates(session, complaint.id)
     category = session.get(Category, complaint.category_id)
-    area = session.get(Area, complaint.area_id)
+    area = areas.get(session, complaint.area_id)
     entries = []
     for event in repository.events_of(session, complaint.id, public_only=audience != Audience.staff):
         vi, en = timeline.label(event.action)
@@ -124,14 +124,14 @@ def summaries(session: Session, complaints: Sequence[Complaint]) -> list[Complai
         if photo.status == PhotoStatus.ready and photo.complaint_id not in thumbs:
             thumbs[photo.complaint_id] = signed_url(photo.id, "thumb")
     categories = {c.id: c for c in (session.get(Category, i) for i in {c.category_id for c in complaints}) if c}
-    areas = {a.id: a for a in (session.get(Area, i) for i in {c.area_id for c in complaints}) if a}
+    wards = {a.id: a for a in (areas.get(session, i) for i in {c.area_id for c in complaints}) if a}
     return [
         ComplaintSummary(
             id=c.id,
             code=c.code,
             status=c.status,
             category=CategoryBrief.model_validate(categories[c.category_id]),
-            area=AreaBrief.model_validate(areas[c.area_id]),
+            area=AreaBrief.model_validate(wards[c.area_id]),
             description=c.description,
             submitted_at=c.submitted_at,
             thumb_url=thumbs.get(c.id),

@@ -1,6 +1,8 @@
 """The only place that queries routing rules and officers' loads."""
 
-from sqlalchemy import and_, exists, func, not_, or_, text
+from typing import Any
+
+from sqlalchemy import and_, exists, func, not_, or_
 from sqlmodel import Session, col, select
 
 from service.accounts.models import Role, User
@@ -9,9 +11,6 @@ from service.categories.models import Category
 from service.intake.models import IN_HAND_STATUSES, Complaint
 from service.routing.models import OfficerCategory, RoutingRule
 from service.routing.rules import Rule
-
-# Namespace of the advisory locks that serialise officer choice within one unit.
-_ASSIGNMENT_LOCK = 7301
 
 
 def candidate_rules(session: Session, *, category: Category, area: Area) -> list[Rule]:
@@ -44,13 +43,7 @@ def candidate_rules(session: Session, *, category: Category, area: Area) -> list
     ]
 
 
-def lock_unit_assignment(session: Session, unit_id: int) -> None:
-    """Until this transaction ends, no other report is being given to this unit's officers,
-    so two reports arriving together cannot both see the same loads."""
-    session.execute(text("SELECT pg_advisory_xact_lock(:space, :unit)"), {"space": _ASSIGNMENT_LOCK, "unit": unit_id})
-
-
-def least_loaded_officer(session: Session, *, unit_id: int, category_id: int) -> User | None:
+def _officers_by_load(*, unit_id: int, category_id: int) -> Any:
     """Active, on-duty officers of the unit who handle the category, fewest open reports
     first; among equals, the one who was given a report longest ago (round robin)."""
     load = (
@@ -61,7 +54,7 @@ def least_loaded_officer(session: Session, *, unit_id: int, category_id: int) ->
     )
     restricted = exists().where(OfficerCategory.user_id == User.id)
     handles = exists().where(OfficerCategory.user_id == User.id, OfficerCategory.category_id == category_id)
-    return session.exec(
+    return (
         select(User)
         .where(
             User.unit_id == unit_id,
@@ -72,7 +65,22 @@ def least_loaded_officer(session: Session, *, unit_id: int, category_id: int) ->
         )
         .order_by(load, col(User.last_assigned_at).asc().nulls_first(), col(User.id))
         .limit(1)
-    ).first()
+    )
+
+
+def least_loaded_officer(session: Session, *, unit_id: int, category_id: int) -> tuple[User | None, bool]:
+    """The officer to give a new report to, and whether this transaction holds their row.
+
+    Reports arriving together must neither wait for each other (a waiting request holds
+    a server thread) nor all land on one officer: each locks the officer it takes (FOR
+    UPDATE SKIP LOCKED), so the next passes over them to the next in line. Only when every
+    candidate is being assigned at this moment does a report take the best one unlocked.
+    """
+    statement = _officers_by_load(unit_id=unit_id, category_id=category_id)
+    officer = session.exec(statement.with_for_update(skip_locked=True, of=User)).first()
+    if officer is not None:
+        return officer, True
+    return session.exec(statement).first(), False
 
 
 def unit_lead(session: Session, unit_id: int) -> User | None:

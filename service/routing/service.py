@@ -42,20 +42,21 @@ def decide_for(session: Session, *, category: Category, area: Area) -> tuple[Uni
     return unit, rule.id, None
 
 
-def choose_officer(session: Session, *, unit: Unit, category: Category) -> User | None:
+def choose_officer(session: Session, *, unit: Unit, category: Category) -> tuple[User | None, bool]:
+    """The officer (or lead) to hold the report, and whether their row is ours to update."""
     assert unit.id is not None and category.id is not None
-    repository.lock_unit_assignment(session, unit.id)
     lead = repository.unit_lead(session, unit.id)
     if unit.routes_to_lead:
-        return lead
-    return repository.least_loaded_officer(session, unit_id=unit.id, category_id=category.id) or lead
+        return lead, False
+    officer, locked = repository.least_loaded_officer(session, unit_id=unit.id, category_id=category.id)
+    return (officer, locked) if officer is not None else (lead, False)
 
 
 def route_new(*, session: Session, complaint: Complaint, category: Category, area: Area) -> Outcome:
     """Give the report to the responsible unit and officer, or to the dispatcher queue
     when no rule applies or nobody in the unit can take it, recording which and why."""
     unit, rule_id, reason = decide_for(session, category=category, area=area)
-    officer = choose_officer(session, unit=unit, category=category) if unit else None
+    officer, locked = choose_officer(session, unit=unit, category=category) if unit else (None, False)
     if unit is not None and officer is None:
         reason = DispatchReason.no_officer
     complaint.routed_by_rule_id = rule_id
@@ -64,6 +65,8 @@ def route_new(*, session: Session, complaint: Complaint, category: Category, are
     complaint.dispatch_reason = reason
     if officer is not None:
         complaint.status = ComplaintStatus.assigned
+    if locked and officer is not None:
+        # Only on a row this transaction already holds: updating another would wait for it.
         officer.last_assigned_at = utcnow()
         session.add(officer)
     session.add(complaint)

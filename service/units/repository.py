@@ -3,6 +3,7 @@
 from collections.abc import Sequence
 
 from sqlalchemy import delete, func
+from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
 from service.accounts.models import User
@@ -50,6 +51,7 @@ def areas_of(session: Session, unit_ids: Sequence[int]) -> dict[int, list[Area]]
         .join(Area, col(Area.id) == UnitArea.area_id)
         .where(col(UnitArea.unit_id).in_(unit_ids))
         .order_by(col(Area.code))
+        .options(defer(Area.geom))
     ).all()
     result: dict[int, list[Area]] = {unit_id: [] for unit_id in unit_ids}
     for unit_id, area in rows:
