@@ -1,6 +1,7 @@
-"""Small helpers shared by the benchmarks: percentiles and the printed figures."""
+"""Small helpers shared by the benchmarks: percentiles, the printed figures, signals."""
 
 import math
+import signal
 from collections.abc import Sequence
 
 
@@ -28,3 +29,15 @@ def row(label: str, value: str, target: str = "", status: str = "") -> str:
 
 def banner(title: str) -> str:
     return f"\n==== {title} " + "=" * max(4, 86 - len(title))
+
+
+def _terminate(signum: int, frame: object) -> None:
+    # SIGTERM gets the same path as Ctrl-C, which asyncio.run turns into a clean cancellation.
+    signal.raise_signal(signal.SIGINT)
+
+
+def stop_cleanly_on_signals() -> None:
+    """Ctrl-C even when started in the background by a shell that ignores it; SIGTERM
+    likewise, so a benchmark always removes what it made."""
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, _terminate)

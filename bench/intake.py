@@ -45,7 +45,7 @@ import redis
 from PIL import Image
 from sqlalchemy import create_engine, text
 
-from bench._report import banner, percentile, row, verdict
+from bench._report import banner, percentile, row, stop_cleanly_on_signals, verdict
 
 ROOT = Path(__file__).resolve().parents[1]
 PHONE_PHOTO = ROOT.parent / "shared" / "data" / "photos" / "phone" / "iphone_8mp.jpg"
@@ -629,16 +629,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-def _terminate(signum: int, frame: object) -> None:
-    # SIGTERM gets the same path as Ctrl-C, which asyncio.run turns into a clean cancellation.
-    signal.raise_signal(signal.SIGINT)
-
-
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    # Ctrl-C even when started in the background by a shell that ignores it; SIGTERM likewise.
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    signal.signal(signal.SIGTERM, _terminate)
+    stop_cleanly_on_signals()
     data_dir = Path(tempfile.mkdtemp(prefix="phananh-bench-intake-"))
     env = service_env(data_dir)
     server: Server | None = None

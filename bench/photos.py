@@ -21,7 +21,6 @@ import argparse
 import io
 import os
 import shutil
-import signal
 import sys
 import tempfile
 import time
@@ -33,7 +32,7 @@ from statistics import median
 
 from PIL import Image, ImageChops, ImageOps
 
-from bench._report import banner, percentile, row, verdict
+from bench._report import banner, percentile, row, stop_cleanly_on_signals, verdict
 from service.media import imaging
 from service.media.storage import LocalStorage
 
@@ -226,16 +225,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-def _terminate(signum: int, frame: object) -> None:
-    # SIGTERM gets the same path as Ctrl-C, which asyncio.run turns into a clean cancellation.
-    signal.raise_signal(signal.SIGINT)
-
-
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    # Ctrl-C even when started in the background by a shell that ignores it; SIGTERM likewise.
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    signal.signal(signal.SIGTERM, _terminate)
+    stop_cleanly_on_signals()
     folder = Path(tempfile.mkdtemp(prefix="phananh-bench-photos-"))
     try:
         # One core: the last one (the first tends to take more interrupts).
