@@ -7,7 +7,7 @@ from enum import StrEnum
 from sqlalchemy import CheckConstraint, DateTime
 from sqlmodel import Field, Relationship, SQLModel
 
-from service.core.columns import created_at_field, enum_field, optional_time_field, updated_at_field
+from service.core.columns import created_at_field, enum_check, enum_field, optional_time_field, updated_at_field
 from service.units.models import Unit
 
 
@@ -31,8 +31,8 @@ class Language(StrEnum):
 class User(SQLModel, table=True):
     __tablename__ = "users"
     __table_args__ = (
-        CheckConstraint("role IN (" + ", ".join(f"'{r.value}'" for r in Role) + ")", name="ck_users_role"),
-        CheckConstraint("language IN ('vi', 'en')", name="ck_users_language"),
+        enum_check("role", Role, name="ck_users_role"),
+        enum_check("language", Language, name="ck_users_language"),
         # Officers and leads work inside one unit; nobody else belongs to one.
         CheckConstraint("(role IN ('officer', 'unit_lead')) = (unit_id IS NOT NULL)", name="ck_users_unit_role"),
     )

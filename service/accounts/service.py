@@ -35,6 +35,12 @@ from service.units.models import Unit
 log = logging.getLogger(__name__)
 
 
+class PhoneTaken(Conflict):
+    code = "phone_taken"
+    message = "Số điện thoại này đã được đăng ký."
+    message_en = "This phone number is already registered."
+
+
 class UnitRequired(PhanAnhError):
     status_code = 422
     code = "unit_required"
@@ -81,12 +87,7 @@ def register_citizen(
         raise RateLimited(headers={"Retry-After": str(retry)})
     window.hit(redis_client, client_address)
     if repository.phone_taken(session, phone):
-        raise Conflict(
-            "Số điện thoại này đã được đăng ký.",
-            "This phone number is already registered.",
-            code="phone_taken",
-            field="phone",
-        )
+        raise PhoneTaken(field="phone")
     user = User(
         username=phone,
         phone=phone,
@@ -186,12 +187,7 @@ def create_user(*, session: Session, data: UserCreate) -> User:
     if repository.username_taken(session, data.username):
         raise Conflict("Tên đăng nhập đã tồn tại.", "Username already exists.", code="username_taken", field="username")
     if data.phone and repository.phone_taken(session, data.phone):
-        raise Conflict(
-            "Số điện thoại này đã được đăng ký.",
-            "This phone number is already registered.",
-            code="phone_taken",
-            field="phone",
-        )
+        raise PhoneTaken(field="phone")
     _check_unit(session, data.role, data.unit_id)
     user = User(
         username=data.username,

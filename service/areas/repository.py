@@ -47,10 +47,6 @@ def geometry_geojson(session: Session, area_id: int) -> dict[str, Any] | None:
     return json.loads(raw) if raw else None
 
 
-def list_codes(session: Session) -> dict[str, int]:
-    return {code: id_ for code, id_ in session.exec(select(Area.code, Area.id)).all()}
-
-
 def upsert_province(session: Session, *, code: str, name: str, name_en: str) -> None:
     session.execute(
         insert(Province).values(code=code, name=name, name_en=name_en).on_conflict_do_nothing(index_elements=["code"])

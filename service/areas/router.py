@@ -3,6 +3,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from service.areas import repository
+from service.areas.errors import NoAreaAtPoint
 from service.areas.schemas import AreaDetail, AreaRead
 from service.core.database import SessionDep
 from service.core.errors import NotFound, responses
@@ -10,13 +11,7 @@ from service.core.errors import NotFound, responses
 router = APIRouter(prefix="/api/v1/areas", tags=["reference data"])
 
 
-class OutsideEveryArea(NotFound):
-    code = "outside_service_area"
-    message = "Vị trí này không thuộc địa bàn phường, xã nào được phục vụ."
-    message_en = "This location is not inside any ward or commune served."
-
-
-@router.get("", response_model=AreaRead, responses=responses(OutsideEveryArea))
+@router.get("", response_model=AreaRead, responses=responses(NoAreaAtPoint))
 def area_at_point(
     session: SessionDep,
     lat: Annotated[float, Query(ge=-90, le=90, description="Latitude, WGS 84")],
@@ -27,7 +22,7 @@ def area_at_point(
     resolve to the same ward."""
     area = repository.area_containing(session, lat=lat, lon=lon)
     if area is None:
-        raise OutsideEveryArea(field="lat")
+        raise NoAreaAtPoint(field="lat")
     return area
 
 

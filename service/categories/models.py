@@ -3,10 +3,9 @@
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint
 from sqlmodel import Field, Relationship, SQLModel
 
-from service.core.columns import created_at_field, enum_field, updated_at_field
+from service.core.columns import created_at_field, enum_check, enum_field, updated_at_field
 
 
 class Priority(StrEnum):
@@ -27,12 +26,7 @@ class CategoryGroup(SQLModel, table=True):
 
 class Category(SQLModel, table=True):
     __tablename__ = "categories"
-    __table_args__ = (
-        CheckConstraint(
-            "default_priority IN (" + ", ".join(f"'{p.value}'" for p in Priority) + ")",
-            name="ck_categories_default_priority",
-        ),
-    )
+    __table_args__ = (enum_check("default_priority", Priority, name="ck_categories_default_priority"),)
 
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(max_length=40, unique=True, index=True)

@@ -1,9 +1,10 @@
 """Column helpers shared by every domain's tables."""
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import DateTime, String, func
+from sqlalchemy import CheckConstraint, DateTime, String, func
 from sqlmodel import Field
 
 from service.core.timeutil import utcnow
@@ -27,6 +28,12 @@ def updated_at_field() -> Any:
 
 def optional_time_field() -> Any:
     return Field(default=None, sa_type=DateTime(timezone=True), nullable=True)
+
+
+def enum_check(column: str, values: type[StrEnum], *, name: str) -> CheckConstraint:
+    """The CHECK constraint that keeps ``column`` inside the enum's values."""
+    allowed = ", ".join(f"'{value.value}'" for value in values)
+    return CheckConstraint(f"{column} IN ({allowed})", name=name)
 
 
 def enum_field(length: int = 20, **kwargs: Any) -> Any:

@@ -13,8 +13,3 @@ def to_local(moment: datetime) -> datetime:
     if moment.tzinfo is None:
         raise ValueError("naive datetime: every stored time carries its zone")
     return moment.astimezone(LOCAL_TZ)
-
-
-def format_local(moment: datetime) -> str:
-    """The way Vietnamese people read a time: dd/MM/yyyy HH:mm."""
-    return to_local(moment).strftime("%d/%m/%Y %H:%M")

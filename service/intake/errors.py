@@ -30,13 +30,6 @@ class UnknownCategory(PhanAnhError):
     message_en = "Unknown category."
 
 
-class OutsideServiceArea(PhanAnhError):
-    status_code = 422
-    code = "outside_service_area"
-    message = "Vị trí này không thuộc địa bàn phường, xã nào được phục vụ."
-    message_en = "This location is not inside any ward or commune served."
-
-
 class MissingPhoto(PhanAnhError):
     status_code = 422
     code = "missing_photo"

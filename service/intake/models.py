@@ -6,11 +6,11 @@ from enum import StrEnum
 from typing import Any
 
 from geoalchemy2 import Geometry
-from sqlalchemy import CheckConstraint, Column, Index, Text, UniqueConstraint, text
+from sqlalchemy import Column, Index, Text, UniqueConstraint, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
-from service.core.columns import created_at_field, enum_field, optional_time_field, updated_at_field
+from service.core.columns import created_at_field, enum_check, enum_field, optional_time_field, updated_at_field
 
 
 class ComplaintStatus(StrEnum):
@@ -51,12 +51,6 @@ class Channel(StrEnum):
     open311 = "open311"
 
 
-def _check(column: str, values: type[StrEnum]) -> CheckConstraint:
-    return CheckConstraint(
-        f"{column} IN (" + ", ".join(f"'{v.value}'" for v in values) + ")", name=f"ck_complaints_{column}"
-    )
-
-
 class Complaint(SQLModel, table=True):
     __tablename__ = "complaints"
     __table_args__ = (
@@ -66,9 +60,9 @@ class Complaint(SQLModel, table=True):
         Index("ix_complaints_citizen_submitted", "citizen_id", "submitted_at"),
         # Distance searches in metres (duplicates, nearby) run on geography.
         Index("ix_complaints_location_geography", text("(location::geography)"), postgresql_using="gist"),
-        _check("status", ComplaintStatus),
-        _check("visibility", Visibility),
-        _check("channel", Channel),
+        enum_check("status", ComplaintStatus, name="ck_complaints_status"),
+        enum_check("visibility", Visibility, name="ck_complaints_visibility"),
+        enum_check("channel", Channel, name="ck_complaints_channel"),
     )
 
     # Random ids: the public code is sequential, the id in URLs is not guessable.

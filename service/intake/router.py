@@ -9,6 +9,7 @@ from pydantic import ValidationError
 
 from service.accounts.models import STAFF_ROLES
 from service.accounts.policies import CitizenUser, OptionalUser
+from service.areas.errors import OutsideServiceArea
 from service.categories import repository as categories
 from service.core.database import SessionDep
 from service.core.errors import NotAuthenticated, NotFound, PermissionDenied, responses
@@ -18,7 +19,6 @@ from service.intake.errors import (
     IdempotencyKeyReused,
     InvalidSubmission,
     MissingPhoto,
-    OutsideServiceArea,
     PhotoInvalid,
     TooManyPhotos,
     UnknownCategory,

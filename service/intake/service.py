@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from service.accounts.models import User
 from service.areas import repository as areas
+from service.areas.errors import OutsideServiceArea
 from service.categories import repository as categories
 from service.core.tasks import TaskName, send_after_commit
 from service.core.timeutil import to_local, utcnow
@@ -17,7 +18,6 @@ from service.intake import repository, timeline
 from service.intake.errors import (
     IdempotencyKeyReused,
     MissingPhoto,
-    OutsideServiceArea,
     PhotoInvalid,
     TooManyPhotos,
     UnknownCategory,

@@ -6,29 +6,15 @@ lost idempotency race, a failed commit — the files it stored are deleted, so a
 request leaves nothing behind.
 """
 
-from sqlalchemy import event
-from sqlalchemy.orm import SessionTransaction
+from functools import partial
+
 from sqlmodel import Session
 
+from service.core.transaction_hooks import on_rollback
 from service.media.storage import Storage
-
-_KEY = "phananh_stored_objects"
 
 
 def put_for_transaction(session: Session, storage: Storage, key: str, data: bytes, *, content_type: str) -> None:
-    session.connection()  # the transaction these bytes belong to has begun
-    session.info.setdefault(_KEY, []).append((storage, key))
+    # Registered first, so bytes half-written by a failing put are removed too.
+    on_rollback(session, partial(storage.delete, key))
     storage.put(key, data, content_type=content_type)
-
-
-@event.listens_for(Session, "after_commit")
-def _keep(session: Session) -> None:
-    session.info.pop(_KEY, None)
-
-
-@event.listens_for(Session, "after_soft_rollback")
-def _discard(session: Session, previous_transaction: SessionTransaction) -> None:
-    if previous_transaction.parent is not None:
-        return
-    for storage, key in session.info.pop(_KEY, []):
-        storage.delete(key)

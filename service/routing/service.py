@@ -1,7 +1,5 @@
 """Routing a new report to a unit and an officer, in the transaction that creates it."""
 
-from dataclasses import dataclass
-
 from sqlmodel import Session
 
 from service.accounts.models import User
@@ -19,14 +17,6 @@ class DispatchReason:
     no_rule = "no_rule"  # no rule covers this category in this ward
     unit_inactive = "unit_inactive"  # the rule points at a unit that was deactivated
     no_officer = "no_officer"  # the unit has nobody on duty for it, and no lead
-
-
-@dataclass(frozen=True)
-class Outcome:
-    unit: Unit | None
-    officer: User | None
-    rule_id: int | None
-    dispatch_reason: str | None
 
 
 def decide_for(session: Session, *, category: Category, area: Area) -> tuple[Unit | None, int | None, str | None]:
@@ -52,7 +42,7 @@ def choose_officer(session: Session, *, unit: Unit, category: Category) -> tuple
     return (officer, locked) if officer is not None else (lead, False)
 
 
-def route_new(*, session: Session, complaint: Complaint, category: Category, area: Area) -> Outcome:
+def route_new(*, session: Session, complaint: Complaint, category: Category, area: Area) -> None:
     """Give the report to the responsible unit and officer, or to the dispatcher queue
     when no rule applies or nobody in the unit can take it, recording which and why."""
     unit, rule_id, reason = decide_for(session, category=category, area=area)
@@ -87,4 +77,3 @@ def route_new(*, session: Session, complaint: Complaint, category: Category, are
             public=False,
             data={"reason": reason, "unit": unit.code if unit else None, "rule_id": rule_id},
         )
-    return Outcome(unit=unit, officer=officer, rule_id=rule_id, dispatch_reason=reason)

@@ -3,10 +3,9 @@
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint
 from sqlmodel import Field, SQLModel
 
-from service.core.columns import created_at_field, enum_field, updated_at_field
+from service.core.columns import created_at_field, enum_check, enum_field, updated_at_field
 
 
 class UnitKind(StrEnum):
@@ -28,9 +27,7 @@ class UnitArea(SQLModel, table=True):
 
 class Unit(SQLModel, table=True):
     __tablename__ = "units"
-    __table_args__ = (
-        CheckConstraint("kind IN (" + ", ".join(f"'{k.value}'" for k in UnitKind) + ")", name="ck_units_kind"),
-    )
+    __table_args__ = (enum_check("kind", UnitKind, name="ck_units_kind"),)
 
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(max_length=40, unique=True, index=True)

@@ -1,0 +1,45 @@
+"""Work that must follow a transaction's outcome: run once it has committed (send a task),
+or undo once it has rolled back (delete bytes stored for it).
+
+Only the session's own transaction counts: a SAVEPOINT (begin_nested) released or rolled
+back inside it changes nothing here.
+"""
+
+from collections.abc import Callable
+
+from sqlalchemy import event
+from sqlalchemy.orm import SessionTransaction
+from sqlmodel import Session
+
+Action = Callable[[], None]
+_ON_COMMIT = "phananh_on_commit"
+_ON_ROLLBACK = "phananh_on_rollback"
+
+
+def on_commit(session: Session, action: Action) -> None:
+    _register(session, _ON_COMMIT, action)
+
+
+def on_rollback(session: Session, action: Action) -> None:
+    _register(session, _ON_ROLLBACK, action)
+
+
+def _register(session: Session, key: str, action: Action) -> None:
+    session.connection()  # the transaction the action belongs to has begun
+    session.info.setdefault(key, []).append(action)
+
+
+@event.listens_for(Session, "after_commit")
+def _committed(session: Session) -> None:
+    session.info.pop(_ON_ROLLBACK, None)
+    for action in session.info.pop(_ON_COMMIT, []):
+        action()
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _rolled_back(session: Session, previous_transaction: SessionTransaction) -> None:
+    if previous_transaction.parent is not None:
+        return
+    session.info.pop(_ON_COMMIT, None)
+    for action in session.info.pop(_ON_ROLLBACK, []):
+        action()
