@@ -5,6 +5,7 @@ import logging
 from fastapi import FastAPI
 
 from service.accounts.router import admin_users_router, auth_router, me_router
+from service.areas.admin import router as admin_areas_router
 from service.areas.router import router as areas_router
 from service.categories.router import admin_router as admin_categories_router
 from service.categories.router import router as categories_router
@@ -16,6 +17,9 @@ from service.intake.schemas import ComplaintSubmission
 from service.media.router import router as photos_router
 from service.routing.admin import router as admin_routing_router
 from service.units.router import admin_router as admin_units_router
+from service.workflow.router import queue_router as dispatch_router
+from service.workflow.router import router as actions_router
+from service.workflow.router import work_router as queue_router
 
 API_DESCRIPTION = """
 PhanAnh — dịch vụ phản ánh hiện trường / citizen field-reporting service.
@@ -67,11 +71,15 @@ def create_app() -> FastAPI:
         categories_router,
         areas_router,
         complaints_router,
+        actions_router,
+        dispatch_router,
+        queue_router,
         photos_router,
         admin_users_router,
         admin_units_router,
         admin_categories_router,
         admin_routing_router,
+        admin_areas_router,
     ):
         app.include_router(router)
     return app

@@ -5,9 +5,10 @@ from sqlmodel import SQLModel
 from service.accounts.models import RefreshToken, User
 from service.areas.models import Area, AreaPart, Province
 from service.categories.models import Category, CategoryGroup
-from service.intake.models import Complaint, ComplaintEvent
+from service.intake.models import Complaint, ComplaintEvent, ComplaintFollower, ExtensionRequest
 from service.media.models import Photo
 from service.routing.models import OfficerCategory, RoutingRule
+from service.sla.models import CalendarDay, SlaPolicy
 from service.units.models import Unit, UnitArea
 
 metadata = SQLModel.metadata
@@ -15,15 +16,19 @@ metadata = SQLModel.metadata
 __all__ = [
     "Area",
     "AreaPart",
+    "CalendarDay",
     "Category",
     "CategoryGroup",
     "Complaint",
     "ComplaintEvent",
+    "ComplaintFollower",
+    "ExtensionRequest",
     "OfficerCategory",
     "Photo",
     "Province",
     "RefreshToken",
     "RoutingRule",
+    "SlaPolicy",
     "Unit",
     "UnitArea",
     "User",

@@ -37,6 +37,7 @@ def create_celery() -> Celery:
         broker_connection_retry_on_startup=True,
         beat_schedule={
             "heartbeat": {"task": "phananh.system.heartbeat", "schedule": 60.0},
+            "close-unrated": {"task": "phananh.handling.close_unrated", "schedule": 600.0},
         },
     )
     return app

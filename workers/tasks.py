@@ -1,7 +1,8 @@
 """Task modules are listed here so the worker registers them all."""
 
 from workers.app import celery_app
+from workers.handling import close_unrated
 from workers.media import process_photo
 from workers.system import heartbeat
 
-__all__ = ["celery_app", "heartbeat", "process_photo"]
+__all__ = ["celery_app", "close_unrated", "heartbeat", "process_photo"]

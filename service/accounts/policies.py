@@ -53,10 +53,12 @@ def _require(*roles: Role):  # type: ignore[no-untyped-def]
 require_admin = _require(Role.admin)
 require_staff = _require(*STAFF_ROLES)
 require_citizen = _require(Role.citizen)
+require_dispatcher = _require(Role.dispatcher)
 
 AdminUser = Annotated[User, Depends(require_admin)]
 StaffUser = Annotated[User, Depends(require_staff)]
 CitizenUser = Annotated[User, Depends(require_citizen)]
+DispatcherUser = Annotated[User, Depends(require_dispatcher)]
 
 
 def client_address(request: Request) -> str:

@@ -34,12 +34,15 @@ class AreaBrief(ReadModel):
 
 
 class ImportProblem(BaseModel):
-    feature: int
+    feature: int = Field(description="Index of the feature in the file, from 0")
     code: str | None
-    problem: str
+    problem: str = Field(description="What GEOS found wrong with the boundary before repairing it")
 
 
 class ImportReport(BaseModel):
-    created: int = 0
-    updated: int = 0
-    repaired: list[ImportProblem] = []
+    created: int = Field(default=0, description="Wards whose code was new")
+    updated: int = Field(default=0, description="Existing wards whose boundary and names were replaced")
+    repaired: list[ImportProblem] = Field(
+        default=[], description="Boundaries that were invalid (e.g. a self-intersecting ring) and were repaired"
+    )
+    dry_run: bool = Field(default=False, description="True when the file was only checked and nothing was written")

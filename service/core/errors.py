@@ -30,6 +30,8 @@ class ErrorBody(BaseModel):
     field: str | None = None
     file: str | None = None
     errors: list[FieldError] | None = None
+    # Refusals of a state change say which state the report is in now.
+    current_status: str | None = None
 
 
 class PhanAnhError(Exception):

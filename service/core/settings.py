@@ -58,6 +58,17 @@ class Settings(BaseSettings):
     s3_access_key_id: SecretStr | None = None
     s3_secret_access_key: SecretStr | None = None
 
+    # Service levels when no policy in the database says otherwise, in working time
+    # (iHanoi: take in within 8 working hours, urgent handled within 4; Đà Nẵng: 3 days).
+    sla_ack_hours: float = 8
+    sla_ack_hours_urgent: float = 4
+    sla_resolve_days: float = 3
+    sla_resolve_days_urgent: float = 1
+    # A resolved report the citizen neither rates nor reopens closes after this many days;
+    # they may reopen it for this many days after it was resolved.
+    auto_close_days: int = 7
+    reopen_window_days: int = 7
+
     @property
     def is_production(self) -> bool:
         return self.environment == "production"

@@ -17,6 +17,7 @@ from service.core.transaction_hooks import on_commit
 class TaskName:
     HEARTBEAT = "phananh.system.heartbeat"
     PROCESS_PHOTO = "phananh.media.process_photo"
+    CLOSE_UNRATED = "phananh.handling.close_unrated"
 
 
 @lru_cache

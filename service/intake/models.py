@@ -6,7 +6,7 @@ from enum import StrEnum
 from typing import Any
 
 from geoalchemy2 import Geometry
-from sqlalchemy import Column, Index, Text, UniqueConstraint, text
+from sqlalchemy import CheckConstraint, Column, Index, Text, UniqueConstraint, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
@@ -60,9 +60,21 @@ class Complaint(SQLModel, table=True):
         Index("ix_complaints_citizen_submitted", "citizen_id", "submitted_at"),
         # Distance searches in metres (duplicates, nearby) run on geography.
         Index("ix_complaints_location_geography", text("(location::geography)"), postgresql_using="gist"),
+        # The dispatcher queue: waiting without an officer, or flagged and not yet looked at.
+        Index(
+            "ix_complaints_dispatch_queue",
+            "submitted_at",
+            postgresql_where=text(
+                "status = 'submitted' OR ((location_mismatch OR reused_photo) AND flags_reviewed_at IS NULL)"
+            ),
+        ),
         enum_check("status", ComplaintStatus, name="ck_complaints_status"),
         enum_check("visibility", Visibility, name="ck_complaints_visibility"),
         enum_check("channel", Channel, name="ck_complaints_channel"),
+        CheckConstraint("rating BETWEEN 1 AND 5", name="ck_complaints_rating"),
+        # Queues: an officer's or a unit's reports by the deadline that runs now.
+        Index("ix_complaints_officer_due", "current_officer_id", "due_at", "id"),
+        Index("ix_complaints_unit_due", "current_unit_id", "due_at", "id"),
     )
 
     # Random ids: the public code is sequential, the id in URLs is not guessable.
@@ -82,7 +94,8 @@ class Complaint(SQLModel, table=True):
     visibility: Visibility = enum_field(default=Visibility.public)
     priority: str = Field(max_length=20)
     status: ComplaintStatus = enum_field(default=ComplaintStatus.submitted, index=True)
-    # Who holds it now; both empty while it waits in the dispatcher queue.
+    # Who holds it now. In the dispatcher queue the officer is empty (and the unit too,
+    # unless a rule named a unit with nobody to take it).
     current_unit_id: int | None = Field(default=None, foreign_key="units.id", index=True)
     current_officer_id: int | None = Field(default=None, foreign_key="users.id", index=True)
     routed_by_rule_id: int | None = Field(default=None, foreign_key="routing_rules.id", ondelete="SET NULL")
@@ -94,7 +107,33 @@ class Complaint(SQLModel, table=True):
     # Set by the photo pipeline for the dispatcher to look at; never a reason to refuse.
     location_mismatch: bool = False
     reused_photo: bool = False
+    # A dispatcher looked at the flags and let the report go on: it leaves their queue.
+    flags_reviewed_at: datetime | None = optional_time_field()
+    # Set when confirmed as a duplicate: the report the citizen is pointed to.
+    duplicate_of_id: uuid.UUID | None = Field(default=None, foreign_key="complaints.id", index=True)
+    # Service levels (service/sla): the two deadlines, and the one that runs now (the
+    # acknowledgement's while unacknowledged, then the resolution's; none while paused
+    # waiting for the citizen or once finished) — what queues sort and filter on.
+    ack_due_at: datetime | None = optional_time_field()
+    resolve_due_at: datetime | None = optional_time_field()
+    due_at: datetime | None = optional_time_field()
+    paused_at: datetime | None = optional_time_field()
+    acknowledged_at: datetime | None = optional_time_field()
+    resolved_at: datetime | None = optional_time_field()
+    closed_at: datetime | None = optional_time_field()
+    # The officer's answer, and the citizen's verdict on it.
+    result: str | None = Field(default=None, sa_column=Column(Text))
+    rating: int | None = Field(default=None, ge=1, le=5)
+    rating_comment: str | None = Field(default=None, max_length=2000)
     updated_at: datetime = updated_at_field()
+
+
+FLAGS = ("location_mismatch", "reused_photo")
+
+
+def flags_of(complaint: Complaint) -> list[str]:
+    """What the photo pipeline noticed about the report, for staff to look at."""
+    return [name for name in FLAGS if getattr(complaint, name)]
 
 
 class ComplaintEvent(SQLModel, table=True):
@@ -110,7 +149,56 @@ class ComplaintEvent(SQLModel, table=True):
     action: str = Field(max_length=40)
     from_status: str | None = Field(default=None, max_length=20)
     to_status: str | None = Field(default=None, max_length=20)
+    # ``note`` is for whoever may read the line (the citizen too, on a public line);
+    # ``internal_note`` is staff's own working remark (why it was returned, transferred).
     note: str | None = Field(default=None, sa_column=Column(Text))
+    internal_note: str | None = Field(default=None, sa_column=Column(Text))
     data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSONB, nullable=False, server_default="{}"))
     # Staff-only lines (a reused-photo flag, an internal remark) stay off the citizen's timeline.
     public: bool = True
+
+
+class ComplaintFollower(SQLModel, table=True):
+    """A citizen who follows a report they did not send: the sender of a report merged
+    into it as a duplicate hears what happens to the original."""
+
+    __tablename__ = "complaint_followers"
+
+    complaint_id: uuid.UUID = Field(foreign_key="complaints.id", primary_key=True, ondelete="CASCADE")
+    user_id: int = Field(foreign_key="users.id", primary_key=True, index=True)
+    # The citizen's own report that brought them here (the merged duplicate).
+    via_complaint_id: uuid.UUID | None = Field(default=None, foreign_key="complaints.id")
+    since: datetime = created_at_field()
+
+
+class ExtensionStatus(StrEnum):
+    pending = "pending"
+    approved = "approved"
+    refused = "refused"
+
+
+class ExtensionRequest(SQLModel, table=True):
+    """An officer asks for more time (gia hạn); the unit's lead decides."""
+
+    __tablename__ = "extension_requests"
+    __table_args__ = (
+        enum_check("status", ExtensionStatus, name="ck_extension_requests_status"),
+        # One open request per report at a time.
+        Index(
+            "uq_extension_requests_one_pending",
+            "complaint_id",
+            unique=True,
+            postgresql_where=text("status = 'pending'"),
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    complaint_id: uuid.UUID = Field(foreign_key="complaints.id", index=True, ondelete="CASCADE")
+    requested_by: int = Field(foreign_key="users.id")
+    requested_at: datetime = created_at_field()
+    working_days: int = Field(ge=1, le=30)
+    reason: str = Field(sa_column=Column(Text, nullable=False))
+    status: ExtensionStatus = enum_field(default=ExtensionStatus.pending)
+    decided_by: int | None = Field(default=None, foreign_key="users.id")
+    decided_at: datetime | None = optional_time_field()
+    decision_note: str | None = Field(default=None, max_length=2000)

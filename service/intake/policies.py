@@ -12,12 +12,16 @@ class Audience(StrEnum):
     public = "public"  # anyone else, for public reports only: no personal data
 
 
-def audience_for(user: User | None, complaint: Complaint) -> Audience | None:
-    """None means the caller may not know the report exists (answer 404, not 403)."""
+def audience_for(user: User | None, complaint: Complaint, *, follows: bool = False) -> Audience | None:
+    """None means the caller may not know the report exists (answer 404, not 403).
+
+    ``follows``: the caller's own report was merged into this one as a duplicate. They
+    may follow its progress even when it is private, but see it as the public does.
+    """
     if user is not None and user.id == complaint.citizen_id:
         return Audience.owner
     if user is not None and user.role in STAFF_ROLES:
         return Audience.staff
-    if complaint.visibility == Visibility.public:
+    if complaint.visibility == Visibility.public or follows:
         return Audience.public
     return None

@@ -8,12 +8,16 @@ from sqlalchemy import Text, cast, func, literal
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import Session, col, select
 
-from service.intake.models import Complaint, ComplaintEvent
+from service.intake.models import Complaint, ComplaintEvent, ComplaintFollower
 from service.media.models import Photo, PhotoKind
 
 
 def get(session: Session, complaint_id: uuid.UUID) -> Complaint | None:
     return session.get(Complaint, complaint_id)
+
+
+def is_follower(session: Session, complaint_id: uuid.UUID, user_id: int) -> bool:
+    return session.get(ComplaintFollower, (complaint_id, user_id)) is not None
 
 
 def find_by_key(session: Session, *, citizen_id: int, idempotency_key: str) -> Complaint | None:

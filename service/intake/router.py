@@ -185,9 +185,12 @@ def nearby_complaints(
 @router.get("/{complaint_id}", response_model=ComplaintRead, responses=responses(NotFound))
 def read_complaint(complaint_id: uuid.UUID, session: SessionDep, user: OptionalUser):
     """One report with its photos and timeline. Its sender and staff see it whatever its
-    visibility; anyone may see a public report, without the sender's personal data."""
+    visibility; anyone may see a public report, without the sender's personal data, and
+    so may a citizen whose report was merged into it as a duplicate, even a private one."""
     complaint = repository.get(session, complaint_id)
     audience = audience_for(user, complaint) if complaint else None
+    if complaint is not None and audience is None and user is not None:
+        audience = audience_for(user, complaint, follows=repository.is_follower(session, complaint.id, user.id))  # type: ignore[arg-type]
     if complaint is None or audience is None:
         raise NotFound(field="complaint_id")
     return views.complaint_read(session, complaint, audience)

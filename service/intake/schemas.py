@@ -1,4 +1,5 @@
 import uuid
+from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, Field
 
@@ -52,6 +53,12 @@ class PhotoRead(BaseModel):
     urls: PhotoUrls | None = Field(default=None, description="Signed, expiring URLs once the photo is processed")
 
 
+class Actor(BaseModel):
+    id: int
+    full_name: str
+    role: str
+
+
 class TimelineEntry(BaseModel):
     at: LocalDatetime
     action: str
@@ -60,6 +67,15 @@ class TimelineEntry(BaseModel):
     from_status: ComplaintStatus | None = None
     to_status: ComplaintStatus | None = None
     note: str | None = None
+    # Staff only: who did it and their working remark (why it was returned, transferred).
+    actor: Actor | None = None
+    internal_note: str | None = None
+    details: dict[str, Any] | None = Field(default=None, description="Staff only: units, officers, codes involved")
+
+
+class ComplaintRef(BaseModel):
+    id: uuid.UUID
+    code: str
 
 
 class HandlingUnit(ReadModel):
@@ -98,6 +114,18 @@ class ComplaintRead(BaseModel):
     timeline: list[TimelineEntry]
     unit: HandlingUnit | None = Field(default=None, description="The unit handling it; none while a dispatcher decides")
     is_mine: bool = Field(description="The caller sent this report")
+    result: str | None = Field(default=None, description="What the officer did, once resolved")
+    resolved_at: LocalDatetime | None = None
+    rating: int | None = Field(default=None, description="The citizen's rating, 1–5")
+    rating_comment: str | None = None
+    ack_due_at: LocalDatetime | None = Field(default=None, description="When it must be acknowledged (working time)")
+    resolve_due_at: LocalDatetime | None = Field(default=None, description="When it must be resolved (working time)")
+    due_at: LocalDatetime | None = Field(
+        default=None, description="The deadline running now; none while waiting for the citizen or once finished"
+    )
+    duplicate_of: ComplaintRef | None = Field(
+        default=None, description="For a report confirmed as a duplicate: the report to follow instead"
+    )
     # Staff only: who sent it and what the photo pipeline noticed.
     reporter: Reporter | None = None
     officer: Handler | None = None

@@ -25,7 +25,7 @@ from service.intake.errors import (
 from service.intake.models import Channel, Complaint, ComplaintStatus
 from service.intake.schemas import ComplaintSubmission
 from service.media.imaging import MAX_BYTES, PhotoRejected, UploadInfo, inspect_upload
-from service.media.models import Photo
+from service.media.models import Photo, PhotoKind
 from service.media.storage import Storage
 from service.media.uploads import put_for_transaction
 from service.routing.service import route_new
@@ -91,6 +91,34 @@ def _replay(session: Session, *, citizen: User, key: str, fingerprint: str) -> S
     return Submitted(existing, replayed=True)
 
 
+def store_photos(
+    session: Session, storage: Storage, complaint: Complaint, photos: list[CheckedPhoto], *, kind: PhotoKind
+) -> None:
+    """Write the checked photos' bytes durably, add their rows and queue their processing
+    for after the commit (the files go again if the transaction rolls back)."""
+    month = to_local(utcnow()).strftime("%Y/%m")
+    for position, photo in enumerate(photos):
+        photo_id = uuid.uuid4()
+        key = f"originals/{month}/{photo_id}"
+        put_for_transaction(session, storage, key, photo.upload.data, content_type=photo.info.content_type)
+        session.add(
+            Photo(
+                id=photo_id,
+                complaint_id=complaint.id,
+                kind=kind,
+                position=position,
+                filename=(photo.upload.filename or "")[:255] or None,
+                content_type=photo.info.content_type,
+                size_bytes=len(photo.upload.data),
+                sha256=photo.sha256,
+                width=photo.info.width,
+                height=photo.info.height,
+                original_key=key,
+            )
+        )
+        send_after_commit(session, TaskName.PROCESS_PHOTO, args=(str(photo_id),), queue="media")
+
+
 def submit(
     *,
     session: Session,
@@ -146,26 +174,7 @@ def submit(
 
     complaint = repository.get(session, complaint_id)
     assert complaint is not None
-    month = to_local(complaint.submitted_at).strftime("%Y/%m")
-    for position, photo in enumerate(photos):
-        photo_id = uuid.uuid4()
-        key = f"originals/{month}/{photo_id}"
-        put_for_transaction(session, storage, key, photo.upload.data, content_type=photo.info.content_type)
-        session.add(
-            Photo(
-                id=photo_id,
-                complaint_id=complaint.id,
-                position=position,
-                filename=(photo.upload.filename or "")[:255] or None,
-                content_type=photo.info.content_type,
-                size_bytes=len(photo.upload.data),
-                sha256=photo.sha256,
-                width=photo.info.width,
-                height=photo.info.height,
-                original_key=key,
-            )
-        )
-        send_after_commit(session, TaskName.PROCESS_PHOTO, args=(str(photo_id),), queue="media")
+    store_photos(session, storage, complaint, photos, kind=PhotoKind.report)
     timeline.record(
         session,
         complaint,

@@ -16,6 +16,25 @@ LABELS: dict[str, tuple[str, str]] = {
     "reused_photo": ("Ảnh đã được dùng trong phản ánh khác", "Photo already used in another report"),
     "assigned": ("Đã chuyển đến đơn vị xử lý", "Passed to the unit in charge"),
     "sent_to_dispatcher": ("Chờ điều phối viên phân công", "Waiting for a dispatcher"),
+    "routed": ("Điều phối viên đã chuyển đến đơn vị xử lý", "Passed to a unit by a dispatcher"),
+    "transferred": ("Đã chuyển sang đơn vị khác", "Transferred to another unit"),
+    "returned": ("Đơn vị trả lại để điều phối lại", "Returned by the unit for dispatch"),
+    "reassigned": ("Đã giao cho cán bộ khác", "Given to another officer"),
+    "rejected": ("Phản ánh bị từ chối", "Report rejected"),
+    "marked_duplicate": ("Trùng với phản ánh đã có", "Same as an earlier report"),
+    "duplicate_merged": ("Gộp phản ánh trùng", "A duplicate was merged into this report"),
+    "flags_reviewed": ("Đã kiểm tra cảnh báo", "Flags reviewed"),
+    "acknowledged": ("Cán bộ đã tiếp nhận", "Acknowledged by the officer"),
+    "started": ("Đang xử lý", "Work has started"),
+    "info_requested": ("Cần người dân bổ sung thông tin", "More information needed from you"),
+    "info_provided": ("Người dân đã bổ sung thông tin", "Information provided"),
+    "resolved": ("Đã xử lý xong", "Resolved"),
+    "rated": ("Người dân đã đánh giá", "Rated by the citizen"),
+    "reopened": ("Người dân chưa hài lòng, mở lại", "Reopened: the citizen is not satisfied"),
+    "closed": ("Đã đóng", "Closed"),
+    "extension_requested": ("Đề nghị gia hạn", "Extension requested"),
+    "extension_approved": ("Đã duyệt gia hạn", "Extension approved"),
+    "extension_refused": ("Không duyệt gia hạn", "Extension refused"),
 }
 
 
@@ -32,6 +51,7 @@ def record(
     from_status: str | None = None,
     to_status: str | None = None,
     note: str | None = None,
+    internal_note: str | None = None,
     data: dict[str, Any] | None = None,
     public: bool = True,
 ) -> ComplaintEvent:
@@ -43,6 +63,7 @@ def record(
         from_status=from_status,
         to_status=to_status,
         note=note,
+        internal_note=internal_note,
         data=data or {},
         public=public,
     )

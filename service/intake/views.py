@@ -8,13 +8,15 @@ from service.accounts.models import User
 from service.areas import repository as areas
 from service.categories.models import Category
 from service.intake import repository, timeline
-from service.intake.models import Complaint
+from service.intake.models import Complaint, flags_of
 from service.intake.nearby import open_reports_near
 from service.intake.policies import Audience
 from service.intake.schemas import (
+    Actor,
     AreaBrief,
     CategoryBrief,
     ComplaintRead,
+    ComplaintRef,
     ComplaintSummary,
     Handler,
     HandlingUnit,
@@ -49,17 +51,17 @@ def photo_read(photo: Photo, audience: Audience) -> PhotoRead:
     )
 
 
-def _flags(complaint: Complaint) -> list[str]:
-    return [name for name in ("location_mismatch", "reused_photo") if getattr(complaint, name)]
-
-
 def complaint_read(session: Session, complaint: Complaint, audience: Audience) -> ComplaintRead:
     lat, lon = repository.coordinates(session, complaint.id)
     category = session.get(Category, complaint.category_id)
     area = areas.get(session, complaint.area_id)
+    staff = audience == Audience.staff
+    events = repository.events_of(session, complaint.id, public_only=not staff)
+    actors = {u.id: u for u in (session.get(User, i) for i in {e.actor_id for e in events if e.actor_id}) if u}
     entries = []
-    for event in repository.events_of(session, complaint.id, public_only=audience != Audience.staff):
+    for event in events:
         vi, en = timeline.label(event.action)
+        actor = actors.get(event.actor_id) if staff and event.actor_id else None
         entries.append(
             TimelineEntry(
                 at=event.at,
@@ -68,9 +70,13 @@ def complaint_read(session: Session, complaint: Complaint, audience: Audience) -
                 label_en=en,
                 from_status=event.from_status,
                 to_status=event.to_status,  # type: ignore[arg-type]
-                note=event.note if audience == Audience.staff or event.public else None,
+                note=event.note,
+                actor=Actor(id=actor.id, full_name=actor.full_name, role=actor.role) if actor else None,  # type: ignore[arg-type]
+                internal_note=event.internal_note if staff else None,
+                details=event.data if staff else None,
             )
         )
+    original = session.get(Complaint, complaint.duplicate_of_id) if complaint.duplicate_of_id else None
     unit = session.get(Unit, complaint.current_unit_id) if complaint.current_unit_id else None
     officer = session.get(User, complaint.current_officer_id) if complaint.current_officer_id else None
     reporter = None
@@ -97,9 +103,17 @@ def complaint_read(session: Session, complaint: Complaint, audience: Audience) -
         timeline=entries,
         unit=HandlingUnit.model_validate(unit) if unit else None,
         is_mine=audience == Audience.owner,
+        result=complaint.result,
+        resolved_at=complaint.resolved_at,
+        rating=complaint.rating,
+        rating_comment=complaint.rating_comment,
+        ack_due_at=complaint.ack_due_at,
+        resolve_due_at=complaint.resolve_due_at,
+        due_at=complaint.due_at,
+        duplicate_of=ComplaintRef(id=original.id, code=original.code) if original else None,
         reporter=reporter,
         officer=Handler(id=officer.id, full_name=officer.full_name) if officer and audience == Audience.staff else None,  # type: ignore[arg-type]
-        flags=_flags(complaint) if audience == Audience.staff else None,
+        flags=flags_of(complaint) if audience == Audience.staff else None,
         dispatch_reason=complaint.dispatch_reason if audience == Audience.staff else None,
         duplicate_candidates=nearby(
             session, open_reports_near(session, category=category, lat=lat, lon=lon, exclude=complaint.id)

@@ -12,7 +12,7 @@ from service.core.timeutil import utcnow
 from service.intake import timeline
 from service.intake.models import Complaint
 from service.media import imaging
-from service.media.models import Photo, PhotoStatus
+from service.media.models import Photo, PhotoKind, PhotoStatus
 from service.media.storage import Storage
 
 log = logging.getLogger(__name__)
@@ -99,6 +99,15 @@ def process_photo(*, session: Session, storage: Storage, photo_id: uuid.UUID, at
     session.add(photo)
     timeline.record(session, complaint, "photo_processed", data={"photo_id": str(photo.id)})
 
+    if photo.kind == PhotoKind.report:
+        # The flags are the dispatcher's doubts about the citizen's report; an officer's
+        # after-photo is judged by the citizen (who may reopen), not flagged here.
+        _flag(session, complaint, photo, processed)
+    session.add(complaint)
+    return PhotoStatus.ready
+
+
+def _flag(session: Session, complaint: Complaint, photo: Photo, processed: imaging.Processed) -> None:
     if processed.gps is not None:
         distance = distance_m(session, complaint.id, *processed.gps)
         if distance > LOCATION_TOLERANCE_M:
@@ -116,8 +125,6 @@ def process_photo(*, session: Session, storage: Storage, photo_id: uuid.UUID, at
         timeline.record(
             session, complaint, "reused_photo", public=False, data={"photo_id": str(photo.id), "other_code": other}
         )
-    session.add(complaint)
-    return PhotoStatus.ready
 
 
 def _fail(session: Session, photo: Photo, complaint: Complaint, reason: str) -> None:

@@ -10,6 +10,7 @@ from service.intake import timeline
 from service.intake.models import Complaint, ComplaintStatus
 from service.routing import repository
 from service.routing.rules import Facts, decide
+from service.sla import service as sla
 from service.units.models import Unit
 
 
@@ -17,6 +18,7 @@ class DispatchReason:
     no_rule = "no_rule"  # no rule covers this category in this ward
     unit_inactive = "unit_inactive"  # the rule points at a unit that was deactivated
     no_officer = "no_officer"  # the unit has nobody on duty for it, and no lead
+    returned = "returned"  # the unit sent it back: not theirs to handle
 
 
 def decide_for(session: Session, *, category: Category, area: Area) -> tuple[Unit | None, int | None, str | None]:
@@ -42,24 +44,31 @@ def choose_officer(session: Session, *, unit: Unit, category: Category) -> tuple
     return (officer, locked) if officer is not None else (lead, False)
 
 
-def route_new(*, session: Session, complaint: Complaint, category: Category, area: Area) -> None:
-    """Give the report to the responsible unit and officer, or to the dispatcher queue
-    when no rule applies or nobody in the unit can take it, recording which and why."""
-    unit, rule_id, reason = decide_for(session, category=category, area=area)
-    officer, locked = choose_officer(session, unit=unit, category=category) if unit else (None, False)
-    if unit is not None and officer is None:
-        reason = DispatchReason.no_officer
-    complaint.routed_by_rule_id = rule_id
-    complaint.current_unit_id = unit.id if unit else None
-    complaint.current_officer_id = officer.id if officer else None
-    complaint.dispatch_reason = reason
-    if officer is not None:
-        complaint.status = ComplaintStatus.assigned
-    if locked and officer is not None:
+def hand_to_unit(session: Session, complaint: Complaint, *, unit: Unit, category: Category) -> User | None:
+    """Give the report to the unit's officer for its category (or its lead) and mark it
+    assigned; None, changing nothing, when nobody in the unit can take it."""
+    officer, locked = choose_officer(session, unit=unit, category=category)
+    if officer is None:
+        return None
+    complaint.current_unit_id = unit.id
+    complaint.current_officer_id = officer.id
+    complaint.status = ComplaintStatus.assigned
+    complaint.dispatch_reason = None
+    sla.on_assigned(session, complaint, utcnow())
+    if locked:
         # Only on a row this transaction already holds: updating another would wait for it.
         officer.last_assigned_at = utcnow()
         session.add(officer)
     session.add(complaint)
+    return officer
+
+
+def route_new(*, session: Session, complaint: Complaint, category: Category, area: Area) -> None:
+    """Give the report to the responsible unit and officer, or to the dispatcher queue
+    when no rule applies or nobody in the unit can take it, recording which and why."""
+    unit, rule_id, reason = decide_for(session, category=category, area=area)
+    complaint.routed_by_rule_id = rule_id
+    officer = hand_to_unit(session, complaint, unit=unit, category=category) if unit else None
     if officer is not None and unit is not None:
         timeline.record(
             session,
@@ -69,11 +78,15 @@ def route_new(*, session: Session, complaint: Complaint, category: Category, are
             to_status=ComplaintStatus.assigned,
             data={"unit": unit.code, "officer_id": officer.id, "rule_id": rule_id},
         )
-    else:
-        timeline.record(
-            session,
-            complaint,
-            "sent_to_dispatcher",
-            public=False,
-            data={"reason": reason, "unit": unit.code if unit else None, "rule_id": rule_id},
-        )
+        return
+    # The unit a rule meant stays named, so the dispatcher sees whom it was for.
+    complaint.current_unit_id = unit.id if unit else None
+    complaint.dispatch_reason = reason if unit is None else DispatchReason.no_officer
+    session.add(complaint)
+    timeline.record(
+        session,
+        complaint,
+        "sent_to_dispatcher",
+        public=False,
+        data={"reason": complaint.dispatch_reason, "unit": unit.code if unit else None, "rule_id": rule_id},
+    )

@@ -15,8 +15,12 @@ def get(session: Session, unit_id: int) -> Unit | None:
     return session.get(Unit, unit_id)
 
 
+def get_by_code(session: Session, code: str) -> Unit | None:
+    return session.exec(select(Unit).where(Unit.code == code)).first()
+
+
 def code_taken(session: Session, code: str) -> bool:
-    return session.exec(select(Unit.id).where(Unit.code == code)).first() is not None
+    return get_by_code(session, code) is not None
 
 
 def search(

@@ -1,0 +1,1 @@
+"""Service levels: deadlines and clocks in working time (``calendar`` is the pure arithmetic)."""

@@ -1,0 +1,97 @@
+"""Service-level clocks of a report: set, paused, resumed, extended.
+
+The arithmetic is ``calendar.WorkingCalendar``'s; this module decides which clock runs
+when. The resolution clock starts when the report arrives (the citizen's wait is what
+counts) and runs to the resolution; the acknowledgement clock starts each time an
+officer is given the report. Waiting for the citizen's answer pauses the resolution
+clock; an approved extension moves its deadline.
+"""
+
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, col, or_, select
+
+from service.categories.models import Priority
+from service.core.settings import get_settings
+from service.intake.models import Complaint, ComplaintStatus
+from service.sla.calendar import WorkingCalendar
+from service.sla.models import CalendarDay, DayKind, SlaPolicy
+
+# Which deadline runs in which state; the others run none.
+ACK_CLOCK = frozenset({ComplaintStatus.assigned, ComplaintStatus.reopened})
+RESOLVE_CLOCK = frozenset({ComplaintStatus.acknowledged, ComplaintStatus.in_progress})
+
+
+def calendar(session: Session) -> WorkingCalendar:
+    """The national calendar with the days administrators set apart (a small table)."""
+    days = session.exec(select(CalendarDay)).all()
+    return WorkingCalendar(
+        extra_days_off=frozenset(d.day for d in days if d.kind == DayKind.off),
+        substitute_working_days=frozenset(d.day for d in days if d.kind == DayKind.work),
+    )
+
+
+def allowed(session: Session, *, category_id: int, priority: str) -> tuple[timedelta, timedelta]:
+    """Working time to acknowledge and to resolve: the policy for this category and
+    priority, else for the category, else for the priority, else the settings' default."""
+    policies = session.exec(
+        select(SlaPolicy).where(
+            or_(col(SlaPolicy.category_id).is_(None), SlaPolicy.category_id == category_id),
+            or_(col(SlaPolicy.priority).is_(None), SlaPolicy.priority == priority),
+        )
+    ).all()
+    if policies:
+        best = max(policies, key=lambda p: (p.category_id is not None, p.priority is not None))
+        return timedelta(minutes=best.ack_minutes), timedelta(minutes=best.resolve_minutes)
+    settings = get_settings()
+    day = WorkingCalendar().day_length
+    if priority == Priority.urgent:
+        return timedelta(hours=settings.sla_ack_hours_urgent), day * settings.sla_resolve_days_urgent
+    return timedelta(hours=settings.sla_ack_hours), day * settings.sla_resolve_days
+
+
+def _current(complaint: Complaint) -> datetime | None:
+    if complaint.status in ACK_CLOCK:
+        return complaint.ack_due_at
+    if complaint.status in RESOLVE_CLOCK:
+        return complaint.resolve_due_at
+    return None
+
+
+def refresh(complaint: Complaint) -> None:
+    """Point ``due_at`` at the deadline the report's state runs on (after any change)."""
+    complaint.due_at = _current(complaint)
+
+
+def on_assigned(session: Session, complaint: Complaint, now: datetime, *, restart: bool = False) -> None:
+    """An officer was given the report: their acknowledgement clock starts; the
+    resolution clock starts at arrival the first time (``restart``: again from now, for
+    a reopened report)."""
+    cal = calendar(session)
+    ack, resolve = allowed(session, category_id=complaint.category_id, priority=complaint.priority)
+    complaint.ack_due_at = cal.add(now, ack)
+    if complaint.resolve_due_at is None or restart:
+        complaint.resolve_due_at = cal.add(now if restart else complaint.submitted_at, resolve)
+    refresh(complaint)
+
+
+def pause(complaint: Complaint, now: datetime) -> None:
+    complaint.paused_at = now
+    refresh(complaint)
+
+
+def resume(session: Session, complaint: Complaint, now: datetime) -> None:
+    """The citizen answered: the resolution deadline moves by the working time the
+    report waited — unless it was already overdue when the wait began."""
+    paused, due = complaint.paused_at, complaint.resolve_due_at
+    if paused is not None and due is not None and paused < due:
+        cal = calendar(session)
+        complaint.resolve_due_at = cal.add(due, cal.between(paused, now))
+    complaint.paused_at = None
+    refresh(complaint)
+
+
+def extend(session: Session, complaint: Complaint, working_days: int) -> None:
+    assert complaint.resolve_due_at is not None
+    complaint.resolve_due_at = calendar(session).add_days(complaint.resolve_due_at, working_days)
+    refresh(complaint)

@@ -1,0 +1,328 @@
+"""Handling actions on a report, ``POST /api/v1/complaints/{id}/actions/<action>``, and
+the dispatcher's queue. Each action answers with the report as staff see it."""
+
+import base64
+import json
+import uuid
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, Query, UploadFile
+from fastapi.concurrency import run_in_threadpool
+
+from service.accounts.models import User
+from service.accounts.policies import CitizenUser, DispatcherUser, StaffUser
+from service.areas import repository as areas
+from service.categories import repository as categories
+from service.core.database import SessionDep
+from service.core.errors import NotAuthenticated, NotFound, PermissionDenied, responses
+from service.core.timeutil import utcnow
+from service.intake import views
+from service.intake.errors import InvalidSubmission, MissingPhoto, PhotoInvalid, TooManyPhotos, UnknownCategory
+from service.intake.models import IN_HAND_STATUSES, Complaint, ComplaintStatus, flags_of
+from service.intake.policies import Audience
+from service.intake.schemas import ComplaintRead, HandlingUnit
+from service.intake.service import Upload
+from service.media.imaging import MAX_BYTES
+from service.media.storage import get_storage
+from service.units.models import Unit
+from service.workflow import repository, service
+from service.workflow.errors import (
+    ExtensionPending,
+    InvalidCursor,
+    InvalidOfficer,
+    InvalidTransition,
+    NobodyInUnit,
+    NoExtensionPending,
+    NoQueue,
+    NothingFlagged,
+    NotYourReport,
+    OriginalNotOpen,
+    ReopenWindowPassed,
+    SameUnit,
+    UnknownOriginal,
+    UnknownUnit,
+)
+from service.workflow.policies import queue_scope
+from service.workflow.schemas import (
+    AnswerBody,
+    ClearFlagsBody,
+    DispatchItem,
+    DispatchPage,
+    DuplicateBody,
+    ExtendBody,
+    ExtensionDecisionBody,
+    NoteBody,
+    QuestionBody,
+    QueueItem,
+    QueuePage,
+    QueueReason,
+    RatingBody,
+    ReassignBody,
+    RejectBody,
+    ReopenBody,
+    ReturnBody,
+    RouteBody,
+    TransferBody,
+)
+
+router = APIRouter(prefix="/api/v1/complaints/{complaint_id}/actions", tags=["handling"])
+queue_router = APIRouter(prefix="/api/v1/dispatch", tags=["handling"])
+work_router = APIRouter(prefix="/api/v1/queue", tags=["handling"])
+
+ACTION_ERRORS = (NotAuthenticated, PermissionDenied, NotYourReport, NotFound, InvalidTransition)
+
+
+def _units_of(session: Any, complaints: Sequence[Complaint]) -> dict[int, HandlingUnit]:
+    ids = {c.current_unit_id for c in complaints if c.current_unit_id}
+    return {u.id: HandlingUnit.model_validate(u) for u in (session.get(Unit, i) for i in ids) if u and u.id}
+
+
+def _act(
+    action: Callable[..., Any],
+    session: Any,
+    user: User,
+    complaint_id: uuid.UUID,
+    body: Any,
+    audience: Audience = Audience.staff,
+) -> ComplaintRead:
+    return views.complaint_read(session, action(session, user, complaint_id, body), audience)
+
+
+# ---------------------------------------------------------------- the officer holding it
+
+
+@router.post("/acknowledge", response_model=ComplaintRead, responses=responses(*ACTION_ERRORS))
+def acknowledge(complaint_id: uuid.UUID, user: StaffUser, session: SessionDep, body: NoteBody | None = None):
+    """Seen and accepted by the officer holding it: the acknowledgement clock stops."""
+    return _act(service.acknowledge, session, user, complaint_id, body or NoteBody())
+
+
+@router.post("/start", response_model=ComplaintRead, responses=responses(*ACTION_ERRORS))
+def start(complaint_id: uuid.UUID, user: StaffUser, session: SessionDep, body: NoteBody | None = None):
+    """Work has begun (``acknowledged`` → ``in_progress``)."""
+    return _act(service.start, session, user, complaint_id, body or NoteBody())
+
+
+@router.post("/request-info", response_model=ComplaintRead, responses=responses(*ACTION_ERRORS))
+def request_info(complaint_id: uuid.UUID, body: QuestionBody, user: StaffUser, session: SessionDep):
+    """Ask the citizen a question (they read it on their report). The resolution clock
+    pauses until they answer."""
+    return _act(service.request_info, session, user, complaint_id, body)
+
+
+@router.post(
+    "/resolve",
+    response_model=ComplaintRead,
+    responses=responses(*ACTION_ERRORS, InvalidSubmission, MissingPhoto, TooManyPhotos, PhotoInvalid),
+)
+async def resolve(
+    complaint_id: uuid.UUID,
+    user: StaffUser,
+    session: SessionDep,
+    result: Annotated[str | None, Form(max_length=4000, description="What was done; the citizen reads it")] = None,
+    photos: Annotated[list[UploadFile] | None, File(description="1 to 6 after-photos")] = None,
+):
+    """Done: ``multipart/form-data`` with the text ``result`` and 1–6 after-photos
+    ``photos``. The citizen is asked to rate it, and may reopen it if it is not fixed."""
+    text = (result or "").strip()
+    if len(text) < 3:
+        raise InvalidSubmission("Cần mô tả kết quả xử lý.", "Describe what was done.", field="result")
+    uploads = [Upload(p.filename, await p.read(MAX_BYTES + 1)) for p in photos or []]
+
+    def run() -> ComplaintRead:
+        done = service.resolve(session, get_storage(), user, complaint_id, text, uploads)
+        return views.complaint_read(session, done, Audience.staff)
+
+    return await run_in_threadpool(run)
+
+
+@router.post("/extend", response_model=ComplaintRead, responses=responses(*ACTION_ERRORS, ExtensionPending))
+def extend(complaint_id: uuid.UUID, body: ExtendBody, user: StaffUser, session: SessionDep):
+    """Ask the unit's lead for more working days (gia hạn), with a reason."""
+    return _act(service.request_extension, session, user, complaint_id, body)
+
+
+@router.post(
+    "/approve-extension", response_model=ComplaintRead, responses=responses(*ACTION_ERRORS, NoExtensionPending)
+)
+def approve_extension(complaint_id: uuid.UUID, body: ExtensionDecisionBody, user: StaffUser, session: SessionDep):
+    """The unit's lead: grant (``approve: true``, the resolution deadline moves by the
+    working days asked) or refuse the pending request."""
+    return _act(service.decide_extension, session, user, complaint_id, body)
+
+
+# ---------------------------------------------------------------- the citizen who sent it
+
+
+@router.post("/answer", response_model=ComplaintRead, responses=responses(*ACTION_ERRORS))
+def answer(complaint_id: uuid.UUID, body: AnswerBody, user: CitizenUser, session: SessionDep):
+    """Answer the officer's question; the report goes back to work and its clock runs."""
+    return _act(service.answer, session, user, complaint_id, body, Audience.owner)
+
+
+@router.post("/rate", response_model=ComplaintRead, responses=responses(*ACTION_ERRORS))
+def rate(complaint_id: uuid.UUID, body: RatingBody, user: CitizenUser, session: SessionDep):
+    """Rate a resolved report 1–5 (with a comment); this closes it."""
+    return _act(service.rate, session, user, complaint_id, body, Audience.owner)
+
+
+@router.post("/reopen", response_model=ComplaintRead, responses=responses(*ACTION_ERRORS, ReopenWindowPassed))
+def reopen(complaint_id: uuid.UUID, body: ReopenBody, user: CitizenUser, session: SessionDep):
+    """Not fixed: back to the officer who resolved it, within the reopening window."""
+    return _act(service.reopen, session, user, complaint_id, body, Audience.owner)
+
+
+# ---------------------------------------------------------------- moving it between people
+
+
+@router.post("/route", response_model=ComplaintRead, responses=responses(*ACTION_ERRORS, UnknownUnit, NobodyInUnit))
+def route(complaint_id: uuid.UUID, body: RouteBody, user: StaffUser, session: SessionDep):
+    """Dispatcher: give a report from the queue to a unit; the unit's officer for its
+    category (or its lead) gets it, as routing would have chosen."""
+    return _act(service.route, session, user, complaint_id, body)
+
+
+@router.post(
+    "/transfer", response_model=ComplaintRead, responses=responses(*ACTION_ERRORS, UnknownUnit, SameUnit, NobodyInUnit)
+)
+def transfer(complaint_id: uuid.UUID, body: TransferBody, user: StaffUser, session: SessionDep):
+    """The officer holding it, their lead or a dispatcher: pass it to another unit, saying
+    why. It starts again as ``assigned`` with an officer of that unit."""
+    return _act(service.transfer, session, user, complaint_id, body)
+
+
+@router.post("/return", response_model=ComplaintRead, responses=responses(*ACTION_ERRORS))
+def return_to_dispatcher(complaint_id: uuid.UUID, body: ReturnBody, user: StaffUser, session: SessionDep):
+    """The officer holding it or their lead: "not our job" — back to the dispatcher queue
+    with the reason."""
+    return _act(service.return_to_dispatcher, session, user, complaint_id, body)
+
+
+@router.post("/reassign", response_model=ComplaintRead, responses=responses(*ACTION_ERRORS, InvalidOfficer))
+def reassign(complaint_id: uuid.UUID, body: ReassignBody, user: StaffUser, session: SessionDep):
+    """The unit's lead: give it to another officer of the unit (it is ``assigned`` again)."""
+    return _act(service.reassign, session, user, complaint_id, body)
+
+
+@router.post("/reject", response_model=ComplaintRead, responses=responses(*ACTION_ERRORS))
+def reject(complaint_id: uuid.UUID, body: RejectBody, user: StaffUser, session: SessionDep):
+    """Dispatcher: spam, not actionable or out of scope. The reason is shown to the citizen."""
+    return _act(service.reject, session, user, complaint_id, body)
+
+
+@router.post(
+    "/mark-duplicate",
+    response_model=ComplaintRead,
+    responses=responses(*ACTION_ERRORS, UnknownOriginal, OriginalNotOpen),
+)
+def mark_duplicate(complaint_id: uuid.UUID, body: DuplicateBody, user: StaffUser, session: SessionDep):
+    """The officer holding it, their lead or a dispatcher: the same problem as an earlier
+    report. This one closes with a pointer to the original (the original's original, if
+    it was itself merged), and its citizen follows the original from now on."""
+    return _act(service.mark_duplicate, session, user, complaint_id, body)
+
+
+@router.post("/clear-flags", response_model=ComplaintRead, responses=responses(*ACTION_ERRORS, NothingFlagged))
+def clear_flags(complaint_id: uuid.UUID, body: ClearFlagsBody, user: StaffUser, session: SessionDep):
+    """Dispatcher: the photo flags (location mismatch, reused photo) were looked at and
+    the report goes on as it is; it leaves the dispatcher queue."""
+    return _act(service.clear_flags, session, user, complaint_id, body)
+
+
+@queue_router.get("/queue", response_model=DispatchPage, responses=responses(NotAuthenticated, PermissionDenied))
+def dispatch_queue(
+    user: DispatcherUser,
+    session: SessionDep,
+    reason: QueueReason | None = None,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+):
+    """What waits for a dispatcher, longest waiting first: reports no rule covers, whose
+    unit is inactive or has nobody on duty, returned by a unit, and reports the photo
+    pipeline flagged (still with their officer) until a dispatcher clears them."""
+    items, total = repository.dispatch_queue(session, reason=reason, offset=offset, limit=limit)
+    unit_by_id = _units_of(session, items)
+    listed = [
+        DispatchItem(
+            **summary.model_dump(),
+            dispatch_reason=complaint.dispatch_reason,
+            flags=flags_of(complaint),
+            unit=unit_by_id.get(complaint.current_unit_id or 0),
+        )
+        for summary, complaint in zip(views.summaries(session, items), items, strict=True)
+    ]
+    return DispatchPage(items=listed, total=total, offset=offset, limit=limit)
+
+
+def _cursor(complaint: Complaint) -> str:
+    raw = json.dumps([complaint.due_at.isoformat() if complaint.due_at else None, str(complaint.id)])
+    return base64.urlsafe_b64encode(raw.encode()).decode()
+
+
+def _after(cursor: str | None) -> tuple[datetime | None, uuid.UUID] | None:
+    if cursor is None:
+        return None
+    try:
+        due, last_id = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        return (datetime.fromisoformat(due) if due else None), uuid.UUID(last_id)
+    except (ValueError, TypeError) as exc:
+        raise InvalidCursor(field="cursor") from exc
+
+
+@work_router.get(
+    "", response_model=QueuePage, responses=responses(NotAuthenticated, NoQueue, InvalidCursor, UnknownCategory)
+)
+def work_queue(
+    user: StaffUser,
+    session: SessionDep,
+    status: Annotated[list[ComplaintStatus] | None, Query(description="Default: every state in hand")] = None,
+    category_code: Annotated[str | None, Query(max_length=40)] = None,
+    area_code: Annotated[str | None, Query(max_length=20, description="Ward code, e.g. 05528")] = None,
+    overdue: Annotated[bool, Query(description="Only those past the deadline running now")] = False,
+    unit: Annotated[bool, Query(description="Leads: the whole unit's reports (default), or only their own")] = True,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+):
+    """The caller's work, the nearest deadline first: an officer's own reports, a lead's
+    unit's, a dispatcher's whole province. Paged with ``next_cursor``."""
+    scope = queue_scope(user, unit_wide=unit)
+    if scope is None:
+        raise NoQueue()
+    category_id = area_id = None
+    if category_code is not None:
+        category = categories.get_by_code(session, category_code)
+        if category is None:
+            raise UnknownCategory(field="category_code")
+        category_id = category.id
+    if area_code is not None:
+        area = areas.get_by_code(session, area_code)
+        if area is None:
+            raise NotFound(field="area_code")
+        area_id = area.id
+    now = utcnow()
+    rows = repository.work_queue(
+        session,
+        scope=scope,
+        statuses=status or sorted(IN_HAND_STATUSES),
+        category_id=category_id,
+        area_id=area_id,
+        overdue_at=now if overdue else None,
+        after=_after(cursor),
+        limit=limit + 1,
+    )
+    page = rows[:limit]
+    unit_by_id = _units_of(session, page)
+    items = [
+        QueueItem(
+            **summary.model_dump(),
+            priority=complaint.priority,
+            due_at=complaint.due_at,
+            overdue=complaint.due_at is not None and complaint.due_at < now,
+            unit=unit_by_id.get(complaint.current_unit_id or 0),
+            officer_id=complaint.current_officer_id,
+        )
+        for summary, complaint in zip(views.summaries(session, page), page, strict=True)
+    ]
+    return QueuePage(items=items, next_cursor=_cursor(page[-1]) if len(rows) > limit else None)

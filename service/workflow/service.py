@@ -1,0 +1,499 @@
+"""The handling actions on a report. Each one locks the report, checks who may act
+(``policies``) and from which state (``machine``), changes it and writes the line of the
+timeline that says who did it, when and why — all in the caller's transaction."""
+
+import uuid
+from datetime import datetime, timedelta
+
+from sqlmodel import Session
+
+from service.accounts.models import Role, User
+from service.categories.models import Category
+from service.core.errors import NotFound
+from service.core.settings import get_settings
+from service.core.timeutil import utcnow
+from service.intake import timeline
+from service.intake.models import (
+    OPEN_STATUSES,
+    Complaint,
+    ComplaintStatus,
+    ExtensionRequest,
+    ExtensionStatus,
+    flags_of,
+)
+from service.intake.policies import audience_for
+from service.intake.service import Upload, check_photos, store_photos
+from service.media.models import PhotoKind
+from service.media.storage import Storage
+from service.routing.service import DispatchReason, hand_to_unit
+from service.sla import service as sla
+from service.units import repository as units
+from service.units.models import Unit
+from service.workflow import repository
+from service.workflow.errors import (
+    ExtensionPending,
+    InvalidOfficer,
+    InvalidTransition,
+    NobodyInUnit,
+    NoExtensionPending,
+    NothingFlagged,
+    NotYourReport,
+    OriginalNotOpen,
+    ReopenWindowPassed,
+    SameUnit,
+    UnknownOriginal,
+    UnknownUnit,
+)
+from service.workflow.machine import Action, can_move, target
+from service.workflow.policies import may_act
+from service.workflow.schemas import (
+    AnswerBody,
+    ClearFlagsBody,
+    DuplicateBody,
+    ExtendBody,
+    ExtensionDecisionBody,
+    NoteBody,
+    QuestionBody,
+    RatingBody,
+    ReassignBody,
+    RejectBody,
+    ReopenBody,
+    ReturnBody,
+    RouteBody,
+    TransferBody,
+)
+
+# What a duplicate may be merged into: still being handled, or fixed and not yet closed.
+MERGEABLE_STATUSES = OPEN_STATUSES | {ComplaintStatus.resolved}
+
+
+def _check(user: User, action: Action, complaint: Complaint | None) -> Complaint:
+    """404 for a report the caller may not know of, 403 when it is not theirs to act on,
+    409 (with the current state) when the action does not apply to its state."""
+    if complaint is None or audience_for(user, complaint) is None:
+        raise NotFound(field="complaint_id")
+    if not may_act(user, action, complaint):
+        raise NotYourReport(field="complaint_id")
+    if not can_move(action, complaint.status):
+        raise InvalidTransition(complaint.status)
+    return complaint
+
+
+def _begin(session: Session, user: User, action: Action, complaint_id: uuid.UUID) -> Complaint:
+    return _check(user, action, repository.lock(session, [complaint_id]).get(complaint_id))
+
+
+def _move(complaint: Complaint, action: Action) -> ComplaintStatus:
+    """Set the state the action leads to; returns the state before."""
+    before = complaint.status
+    complaint.status = target(action, before)
+    sla.refresh(complaint)
+    return before
+
+
+def _active_unit(session: Session, code: str) -> Unit:
+    unit = units.get_by_code(session, code)
+    if unit is None or not unit.is_active:
+        raise UnknownUnit(field="unit_code")
+    return unit
+
+
+def _hand_to(session: Session, complaint: Complaint, unit: Unit) -> User:
+    category = session.get(Category, complaint.category_id)
+    assert category is not None
+    officer = hand_to_unit(session, complaint, unit=unit, category=category)
+    if officer is None:
+        raise NobodyInUnit(field="unit_code")
+    return officer
+
+
+def route(session: Session, user: User, complaint_id: uuid.UUID, body: RouteBody) -> Complaint:
+    complaint = _begin(session, user, Action.route, complaint_id)
+    unit = _active_unit(session, body.unit_code)
+    before, waited_for = complaint.status, complaint.dispatch_reason
+    officer = _hand_to(session, complaint, unit)
+    timeline.record(
+        session,
+        complaint,
+        "routed",
+        actor=user,
+        from_status=before,
+        to_status=complaint.status,
+        internal_note=body.note,
+        data={"unit": unit.code, "officer_id": officer.id, "was_waiting_for": waited_for},
+    )
+    return complaint
+
+
+def transfer(session: Session, user: User, complaint_id: uuid.UUID, body: TransferBody) -> Complaint:
+    complaint = _begin(session, user, Action.transfer, complaint_id)
+    unit = _active_unit(session, body.unit_code)
+    if unit.id == complaint.current_unit_id:
+        raise SameUnit(field="unit_code")
+    before, from_unit, from_officer = complaint.status, complaint.current_unit_id, complaint.current_officer_id
+    officer = _hand_to(session, complaint, unit)
+    previous = session.get(Unit, from_unit) if from_unit else None
+    timeline.record(
+        session,
+        complaint,
+        "transferred",
+        actor=user,
+        from_status=before,
+        to_status=complaint.status,
+        internal_note=body.reason,
+        data={
+            "from_unit": previous.code if previous else None,
+            "to_unit": unit.code,
+            "from_officer_id": from_officer,
+            "officer_id": officer.id,
+        },
+    )
+    return complaint
+
+
+def return_to_dispatcher(session: Session, user: User, complaint_id: uuid.UUID, body: ReturnBody) -> Complaint:
+    complaint = _begin(session, user, Action.return_, complaint_id)
+    from_unit, from_officer = complaint.current_unit_id, complaint.current_officer_id
+    previous = session.get(Unit, from_unit) if from_unit else None
+    before = _move(complaint, Action.return_)
+    complaint.current_unit_id = None
+    complaint.current_officer_id = None
+    complaint.dispatch_reason = DispatchReason.returned
+    session.add(complaint)
+    timeline.record(
+        session,
+        complaint,
+        "returned",
+        actor=user,
+        from_status=before,
+        to_status=complaint.status,
+        internal_note=body.reason,
+        data={"from_unit": previous.code if previous else None, "from_officer_id": from_officer},
+    )
+    return complaint
+
+
+def reassign(session: Session, user: User, complaint_id: uuid.UUID, body: ReassignBody) -> Complaint:
+    complaint = _begin(session, user, Action.reassign, complaint_id)
+    officer = session.get(User, body.officer_id)
+    if (
+        officer is None
+        or not officer.is_active
+        or officer.role not in (Role.officer, Role.unit_lead)
+        or officer.unit_id != complaint.current_unit_id
+        or officer.id == complaint.current_officer_id
+    ):
+        raise InvalidOfficer(field="officer_id")
+    from_officer = complaint.current_officer_id
+    complaint.current_officer_id = officer.id
+    before = _move(complaint, Action.reassign)
+    # The new officer's own acknowledgement clock; the resolution clock runs on.
+    sla.on_assigned(session, complaint, utcnow())
+    session.add(complaint)
+    timeline.record(
+        session,
+        complaint,
+        "reassigned",
+        actor=user,
+        from_status=before,
+        to_status=complaint.status,
+        internal_note=body.reason,
+        data={"from_officer_id": from_officer, "officer_id": officer.id},
+    )
+    return complaint
+
+
+def reject(session: Session, user: User, complaint_id: uuid.UUID, body: RejectBody) -> Complaint:
+    complaint = _begin(session, user, Action.reject, complaint_id)
+    before = _move(complaint, Action.reject)
+    complaint.dispatch_reason = None
+    session.add(complaint)
+    timeline.record(
+        session,
+        complaint,
+        "rejected",
+        actor=user,
+        from_status=before,
+        to_status=complaint.status,
+        note=body.reason,
+        data={"kind": body.kind.value},
+    )
+    return complaint
+
+
+def _root(session: Session, complaint: Complaint) -> Complaint:
+    """The report a chain of duplicates ends at (merging into a duplicate means its original)."""
+    seen = {complaint.id}
+    while complaint.duplicate_of_id is not None and complaint.duplicate_of_id not in seen:
+        seen.add(complaint.duplicate_of_id)
+        parent = session.get(Complaint, complaint.duplicate_of_id)
+        if parent is None:
+            break
+        complaint = parent
+    return complaint
+
+
+def mark_duplicate(session: Session, user: User, complaint_id: uuid.UUID, body: DuplicateBody) -> Complaint:
+    named = repository.by_code(session, body.original_code)
+    if named is None:
+        raise UnknownOriginal(field="original_code")
+    original = _root(session, named)
+    locked = repository.lock(session, [complaint_id, original.id])
+    complaint = _check(user, Action.mark_duplicate, locked.get(complaint_id))
+    original = locked[original.id]
+    if original.id == complaint.id:
+        raise UnknownOriginal(
+            "Không thể đánh dấu phản ánh trùng với chính nó.",
+            "A report cannot duplicate itself.",
+            code="same_report",
+            field="original_code",
+        )
+    if original.status not in MERGEABLE_STATUSES or original.duplicate_of_id is not None:
+        raise OriginalNotOpen(field="original_code")
+    before = _move(complaint, Action.mark_duplicate)
+    complaint.duplicate_of_id = original.id
+    complaint.dispatch_reason = None
+    session.add(complaint)
+    # The sender (and whoever already followed this one) now hears about the original;
+    # duplicates of this report point at the original too.
+    citizens = {complaint.citizen_id, *repository.followers_of(session, complaint.id)} - {original.citizen_id}
+    repository.follow(session, complaint_id=original.id, user_ids=sorted(citizens), via=complaint.id)
+    repository.repoint_duplicates(session, old=complaint.id, new=original.id)
+    timeline.record(
+        session,
+        complaint,
+        "marked_duplicate",
+        actor=user,
+        from_status=before,
+        to_status=complaint.status,
+        note=body.note,
+        data={"original_id": str(original.id), "original_code": original.code},
+    )
+    timeline.record(
+        session,
+        original,
+        "duplicate_merged",
+        actor=user,
+        public=False,
+        data={"duplicate_id": str(complaint.id), "duplicate_code": complaint.code},
+    )
+    return complaint
+
+
+def clear_flags(session: Session, user: User, complaint_id: uuid.UUID, body: ClearFlagsBody) -> Complaint:
+    complaint = _begin(session, user, Action.clear_flags, complaint_id)
+    flags = flags_of(complaint)
+    if not flags or complaint.flags_reviewed_at is not None:
+        raise NothingFlagged(field="complaint_id")
+    complaint.flags_reviewed_at = utcnow()
+    session.add(complaint)
+    timeline.record(
+        session, complaint, "flags_reviewed", actor=user, public=False, internal_note=body.note, data={"flags": flags}
+    )
+    return complaint
+
+
+# ---------------------------------------------------------------- working the report
+
+
+def acknowledge(session: Session, user: User, complaint_id: uuid.UUID, body: NoteBody) -> Complaint:
+    complaint = _begin(session, user, Action.acknowledge, complaint_id)
+    now = utcnow()
+    before = _move(complaint, Action.acknowledge)
+    complaint.acknowledged_at = now
+    session.add(complaint)
+    timeline.record(
+        session,
+        complaint,
+        "acknowledged",
+        actor=user,
+        from_status=before,
+        to_status=complaint.status,
+        internal_note=body.note,
+        data={"on_time": complaint.ack_due_at is None or now <= complaint.ack_due_at},
+    )
+    return complaint
+
+
+def start(session: Session, user: User, complaint_id: uuid.UUID, body: NoteBody) -> Complaint:
+    complaint = _begin(session, user, Action.start, complaint_id)
+    before = _move(complaint, Action.start)
+    session.add(complaint)
+    timeline.record(
+        session,
+        complaint,
+        "started",
+        actor=user,
+        from_status=before,
+        to_status=complaint.status,
+        internal_note=body.note,
+    )
+    return complaint
+
+
+def request_info(session: Session, user: User, complaint_id: uuid.UUID, body: QuestionBody) -> Complaint:
+    complaint = _begin(session, user, Action.request_info, complaint_id)
+    before = _move(complaint, Action.request_info)
+    sla.pause(complaint, utcnow())
+    session.add(complaint)
+    timeline.record(
+        session,
+        complaint,
+        "info_requested",
+        actor=user,
+        from_status=before,
+        to_status=complaint.status,
+        note=body.question,
+    )
+    return complaint
+
+
+def answer(session: Session, user: User, complaint_id: uuid.UUID, body: AnswerBody) -> Complaint:
+    complaint = _begin(session, user, Action.answer, complaint_id)
+    before = _move(complaint, Action.answer)
+    paused_since = complaint.paused_at
+    sla.resume(session, complaint, utcnow())
+    session.add(complaint)
+    timeline.record(
+        session,
+        complaint,
+        "info_provided",
+        actor=user,
+        from_status=before,
+        to_status=complaint.status,
+        note=body.answer,
+        data={"paused_since": paused_since.isoformat() if paused_since else None},
+    )
+    return complaint
+
+
+def resolve(
+    session: Session, storage: Storage, user: User, complaint_id: uuid.UUID, result: str, uploads: list[Upload]
+) -> Complaint:
+    photos = check_photos(uploads)
+    complaint = _begin(session, user, Action.resolve, complaint_id)
+    now = utcnow()
+    before = _move(complaint, Action.resolve)
+    complaint.result = result
+    complaint.resolved_at = now
+    session.add(complaint)
+    store_photos(session, storage, complaint, photos, kind=PhotoKind.result)
+    timeline.record(
+        session,
+        complaint,
+        "resolved",
+        actor=user,
+        from_status=before,
+        to_status=complaint.status,
+        note=result,
+        data={
+            "photos": len(photos),
+            "on_time": complaint.resolve_due_at is None or now <= complaint.resolve_due_at,
+        },
+    )
+    return complaint
+
+
+def request_extension(session: Session, user: User, complaint_id: uuid.UUID, body: ExtendBody) -> Complaint:
+    complaint = _begin(session, user, Action.extend, complaint_id)
+    if repository.pending_extension(session, complaint.id) is not None:
+        raise ExtensionPending(field="complaint_id")
+    session.add(
+        ExtensionRequest(
+            complaint_id=complaint.id, requested_by=user.id, working_days=body.working_days, reason=body.reason
+        )
+    )
+    timeline.record(
+        session,
+        complaint,
+        "extension_requested",
+        actor=user,
+        public=False,
+        internal_note=body.reason,
+        data={"working_days": body.working_days},
+    )
+    return complaint
+
+
+def decide_extension(session: Session, user: User, complaint_id: uuid.UUID, body: ExtensionDecisionBody) -> Complaint:
+    complaint = _begin(session, user, Action.approve_extension, complaint_id)
+    request = repository.pending_extension(session, complaint.id)
+    if request is None:
+        raise NoExtensionPending(field="complaint_id")
+    request.status = ExtensionStatus.approved if body.approve else ExtensionStatus.refused
+    request.decided_by, request.decided_at, request.decision_note = user.id, utcnow(), body.note
+    session.add(request)
+    before_due = complaint.resolve_due_at
+    if body.approve:
+        sla.extend(session, complaint, request.working_days)
+        session.add(complaint)
+    timeline.record(
+        session,
+        complaint,
+        "extension_approved" if body.approve else "extension_refused",
+        actor=user,
+        # The citizen sees that the deadline moved, not the internal back-and-forth.
+        public=body.approve,
+        internal_note=body.note,
+        data={
+            "working_days": request.working_days,
+            "due_before": before_due.isoformat() if before_due else None,
+            "due_after": complaint.resolve_due_at.isoformat() if complaint.resolve_due_at else None,
+        },
+    )
+    return complaint
+
+
+# ---------------------------------------------------------------- the citizen's verdict
+
+
+def rate(session: Session, user: User, complaint_id: uuid.UUID, body: RatingBody) -> Complaint:
+    complaint = _begin(session, user, Action.rate, complaint_id)
+    before = _move(complaint, Action.rate)
+    complaint.rating, complaint.rating_comment, complaint.closed_at = body.rating, body.comment, utcnow()
+    session.add(complaint)
+    timeline.record(
+        session,
+        complaint,
+        "rated",
+        actor=user,
+        from_status=before,
+        to_status=complaint.status,
+        note=body.comment,
+        data={"rating": body.rating},
+    )
+    return complaint
+
+
+def reopen(session: Session, user: User, complaint_id: uuid.UUID, body: ReopenBody) -> Complaint:
+    complaint = _begin(session, user, Action.reopen, complaint_id)
+    now = utcnow()
+    window = timedelta(days=get_settings().reopen_window_days)
+    if complaint.resolved_at is None or now > complaint.resolved_at + window:
+        raise ReopenWindowPassed(field="complaint_id")
+    before = _move(complaint, Action.reopen)
+    complaint.closed_at = None
+    # Back to the officer who resolved it, on fresh clocks.
+    sla.on_assigned(session, complaint, now, restart=True)
+    session.add(complaint)
+    timeline.record(
+        session, complaint, "reopened", actor=user, from_status=before, to_status=complaint.status, note=body.reason
+    )
+    return complaint
+
+
+def close_unrated(session: Session, *, now: datetime, limit: int = 500) -> int:
+    """Close resolved reports nobody rated or reopened within the configured days.
+    Run by beat; each batch is one transaction, and a report already closed, rated or
+    reopened meanwhile is skipped (rows are locked and re-checked)."""
+    cutoff = now - timedelta(days=get_settings().auto_close_days)
+    closed = 0
+    for complaint in repository.lock_unrated(session, resolved_before=cutoff, limit=limit):
+        before = _move(complaint, Action.close)
+        complaint.closed_at = now
+        session.add(complaint)
+        timeline.record(
+            session, complaint, "closed", from_status=before, to_status=complaint.status, data={"auto": True}
+        )
+        closed += 1
+    return closed
