@@ -16,6 +16,8 @@ from service.intake.router import router as complaints_router
 from service.intake.schemas import ComplaintSubmission
 from service.media.router import router as photos_router
 from service.routing.admin import router as admin_routing_router
+from service.sla.router import admin_router as admin_sla_router
+from service.sla.router import router as sla_router
 from service.units.router import admin_router as admin_units_router
 from service.workflow.router import queue_router as dispatch_router
 from service.workflow.router import router as actions_router
@@ -74,11 +76,13 @@ def create_app() -> FastAPI:
         actions_router,
         dispatch_router,
         queue_router,
+        sla_router,
         photos_router,
         admin_users_router,
         admin_units_router,
         admin_categories_router,
         admin_routing_router,
+        admin_sla_router,
         admin_areas_router,
     ):
         app.include_router(router)

@@ -8,7 +8,7 @@ from service.categories.models import Category, CategoryGroup
 from service.intake.models import Complaint, ComplaintEvent, ComplaintFollower, ExtensionRequest
 from service.media.models import Photo
 from service.routing.models import OfficerCategory, RoutingRule
-from service.sla.models import CalendarDay, SlaPolicy
+from service.sla.models import CalendarDay, Escalation, SlaPolicy
 from service.units.models import Unit, UnitArea
 
 metadata = SQLModel.metadata
@@ -22,6 +22,7 @@ __all__ = [
     "Complaint",
     "ComplaintEvent",
     "ComplaintFollower",
+    "Escalation",
     "ExtensionRequest",
     "OfficerCategory",
     "Photo",

@@ -245,3 +245,47 @@ def test_a_cursor_that_decodes_to_garbage_is_refused_not_a_500(client, db):
     bad = base64.urlsafe_b64encode(b'["2026-01-01T00:00:00+00:00", "x"]').decode()
     response = client.get("/api/v1/queue", params={"cursor": bad}, headers=staff(client, "dieuphoi"))
     assert response.status_code == 422 and response.json()["field"] == "cursor"
+
+
+def test_the_holder_and_the_lead_transferring_at_once_only_one_wins(live_server, auth_headers_for):
+    """Two people act on one report in the same instant: the row lock lets one through;
+    the other then finds it is no longer theirs (or no longer in that state)."""
+    import threading
+
+    import httpx2 as httpx
+
+    from tests.conftest import DEMO_PASSWORD, login
+    from tests.test_routing import send
+
+    citizen = register_citizen(live_server)
+    dispatcher, admin = auth_headers_for("dispatcher"), auth_headers_for("admin")
+    with httpx.Client(base_url=live_server, timeout=30) as http:
+        report = send(http, citizen, category="pothole", lat=21.5063, lon=105.868)
+        officer_id = http.get(f"/api/v1/complaints/{report['id']}", headers=dispatcher).json()["officer"]["id"]
+        holder_name = http.get(f"/api/v1/admin/users/{officer_id}", headers=admin).json()["username"]
+        holder = login(http, holder_name, DEMO_PASSWORD)
+    lead = auth_headers_for("unit_lead")
+    moves = [(holder, "EVN-TN"), (lead, "SXD-TN")]
+    results: list = [None, None]
+    barrier = threading.Barrier(2)
+
+    def attempt(index: int) -> None:
+        headers, unit = moves[index]
+        with httpx.Client(base_url=live_server, timeout=30) as http:
+            barrier.wait()
+            results[index] = http.post(
+                actions(report["id"], "transfer"), headers=headers, json={"unit_code": unit, "reason": "Không đúng"}
+            )
+
+    threads = [threading.Thread(target=attempt, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    statuses = sorted(r.status_code for r in results)
+    assert statuses[0] == 200 and statuses[1] in (403, 409), [r.text for r in results]
+    with httpx.Client(base_url=live_server, timeout=30) as http:
+        seen = http.get(f"/api/v1/complaints/{report['id']}", headers=dispatcher).json()
+    assert [e["action"] for e in seen["timeline"]].count("transferred") == 1
+    winner = moves[[r.status_code for r in results].index(200)][1]
+    assert seen["unit"]["code"] == winner

@@ -38,6 +38,10 @@ def create_celery() -> Celery:
         beat_schedule={
             "heartbeat": {"task": "phananh.system.heartbeat", "schedule": 60.0},
             "close-unrated": {"task": "phananh.handling.close_unrated", "schedule": 600.0},
+            "scan-deadlines": {
+                "task": "phananh.handling.scan_deadlines",
+                "schedule": settings.escalation_scan_seconds,
+            },
         },
     )
     return app

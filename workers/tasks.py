@@ -1,8 +1,8 @@
 """Task modules are listed here so the worker registers them all."""
 
 from workers.app import celery_app
-from workers.handling import close_unrated
+from workers.handling import close_unrated, escalate, scan_deadlines
 from workers.media import process_photo
 from workers.system import heartbeat
 
-__all__ = ["celery_app", "close_unrated", "heartbeat", "process_photo"]
+__all__ = ["celery_app", "close_unrated", "escalate", "heartbeat", "process_photo", "scan_deadlines"]

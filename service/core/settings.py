@@ -67,6 +67,8 @@ class Settings(BaseSettings):
     # A resolved report the citizen neither rates nor reopens closes after this many days;
     # they may reopen it for this many days after it was resolved.
     auto_close_days: int = 7
+    # How often beat looks for reports reaching 80 / 100 / 150 % of their time.
+    escalation_scan_seconds: float = 60
     reopen_window_days: int = 7
 
     @property

@@ -18,6 +18,8 @@ class TaskName:
     HEARTBEAT = "phananh.system.heartbeat"
     PROCESS_PHOTO = "phananh.media.process_photo"
     CLOSE_UNRATED = "phananh.handling.close_unrated"
+    SCAN_DEADLINES = "phananh.handling.scan_deadlines"
+    ESCALATE = "phananh.handling.escalate"
 
 
 @lru_cache

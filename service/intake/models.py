@@ -118,6 +118,10 @@ class Complaint(SQLModel, table=True):
     resolve_due_at: datetime | None = optional_time_field()
     due_at: datetime | None = optional_time_field()
     paused_at: datetime | None = optional_time_field()
+    # Working minutes each clock allows (the resolution's grows with approved extensions):
+    # how far along a clock is, for the escalation levels at 80, 100 and 150 %.
+    ack_minutes: int | None = None
+    resolve_minutes: int | None = None
     acknowledged_at: datetime | None = optional_time_field()
     resolved_at: datetime | None = optional_time_field()
     closed_at: datetime | None = optional_time_field()

@@ -1,12 +1,14 @@
 """Service-level policies and the days that differ from the national calendar."""
 
-from datetime import date
+import uuid
+from datetime import date, datetime
 from enum import StrEnum
 
+from sqlalchemy import DateTime
 from sqlmodel import Field, SQLModel, UniqueConstraint
 
 from service.categories.models import Priority
-from service.core.columns import enum_check, enum_field
+from service.core.columns import created_at_field, enum_check, enum_field
 
 
 class SlaPolicy(SQLModel, table=True):
@@ -38,3 +40,15 @@ class CalendarDay(SQLModel, table=True):
     day: date = Field(primary_key=True)
     kind: DayKind = enum_field()
     note: str | None = Field(default=None, max_length=200)
+
+
+class Escalation(SQLModel, table=True):
+    """A level of escalation that fired: at most once per report, clock, level and deadline."""
+
+    __tablename__ = "escalations"
+
+    complaint_id: uuid.UUID = Field(foreign_key="complaints.id", primary_key=True, ondelete="CASCADE")
+    clock: str = Field(max_length=10, primary_key=True)
+    level: int = Field(primary_key=True)
+    due_at: datetime = Field(sa_type=DateTime(timezone=True), primary_key=True)
+    fired_at: datetime = created_at_field()

@@ -13,6 +13,7 @@ from sqlmodel import Session, col, or_, select
 
 from service.categories.models import Priority
 from service.core.settings import get_settings
+from service.intake import repository
 from service.intake.models import Complaint, ComplaintStatus
 from service.sla.calendar import WorkingCalendar
 from service.sla.models import CalendarDay, DayKind, SlaPolicy
@@ -50,6 +51,10 @@ def allowed(session: Session, *, category_id: int, priority: str) -> tuple[timed
     return timedelta(hours=settings.sla_ack_hours), day * settings.sla_resolve_days
 
 
+def _minutes(allowed: timedelta) -> int:
+    return max(1, round(allowed.total_seconds() / 60))
+
+
 def _current(complaint: Complaint) -> datetime | None:
     if complaint.status in ACK_CLOCK:
         return complaint.ack_due_at
@@ -70,8 +75,10 @@ def on_assigned(session: Session, complaint: Complaint, now: datetime, *, restar
     cal = calendar(session)
     ack, resolve = allowed(session, category_id=complaint.category_id, priority=complaint.priority)
     complaint.ack_due_at = cal.add(now, ack)
+    complaint.ack_minutes = _minutes(ack)
     if complaint.resolve_due_at is None or restart:
         complaint.resolve_due_at = cal.add(now if restart else complaint.submitted_at, resolve)
+        complaint.resolve_minutes = _minutes(resolve)
     refresh(complaint)
 
 
@@ -93,5 +100,33 @@ def resume(session: Session, complaint: Complaint, now: datetime) -> None:
 
 def extend(session: Session, complaint: Complaint, working_days: int) -> None:
     assert complaint.resolve_due_at is not None
-    complaint.resolve_due_at = calendar(session).add_days(complaint.resolve_due_at, working_days)
+    cal = calendar(session)
+    complaint.resolve_due_at = cal.add_days(complaint.resolve_due_at, working_days)
+    complaint.resolve_minutes = (complaint.resolve_minutes or 0) + _minutes(cal.day_length * working_days)
     refresh(complaint)
+
+
+# Timeline lines that hand the report to someone else, and where the unit is named.
+_HANDOVERS = {"assigned": "unit", "routed": "unit", "transferred": "to_unit"}
+DISPATCH = "dispatcher"  # who holds it while no unit does (the IOC's own time)
+
+
+def unit_segments(session: Session, complaint: Complaint, *, until: datetime) -> dict[str, timedelta]:
+    """Working time each unit held the report (``dispatcher`` for the time it waited in
+    the dispatcher queue), less the time waiting for the citizen, from its arrival to
+    its resolution (or ``until``). A unit that returned it is charged for what it held."""
+    holders: list[tuple[datetime, str]] = [(complaint.submitted_at, DISPATCH)]
+    pauses: list[tuple[datetime, datetime | None]] = []
+    end = until
+    for event in repository.events_of(session, complaint.id, public_only=False):
+        if event.action in _HANDOVERS:
+            holders.append((event.at, str(event.data.get(_HANDOVERS[event.action]))))
+        elif event.action == "returned":
+            holders.append((event.at, DISPATCH))
+        elif event.action == "info_requested":
+            pauses.append((event.at, None))
+        elif event.action == "info_provided" and pauses and pauses[-1][1] is None:
+            pauses[-1] = (pauses[-1][0], event.at)
+        elif event.action in ("resolved", "rejected", "marked_duplicate"):
+            end = min(end, event.at)
+    return calendar(session).segments(complaint.submitted_at, end, holders, pauses)

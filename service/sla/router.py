@@ -1,0 +1,130 @@
+"""Service levels: a report's clocks for staff, and the policies and calendar for admins."""
+
+import datetime as dt
+import uuid
+
+from fastapi import APIRouter, status
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from service.accounts.policies import AdminUser, StaffUser
+from service.categories import repository as categories
+from service.categories.models import Category
+from service.core.database import SessionDep
+from service.core.errors import Conflict, NotAuthenticated, NotFound, PermissionDenied, responses
+from service.core.schemas import IdPath
+from service.core.timeutil import utcnow
+from service.intake import repository
+from service.intake.errors import UnknownCategory
+from service.sla import service
+from service.sla.models import CalendarDay, SlaPolicy
+from service.sla.schemas import CalendarDayRead, CalendarDayWrite, PolicyCreate, PolicyRead, SlaRead, UnitTime
+
+router = APIRouter(tags=["handling"], responses=responses(NotAuthenticated, PermissionDenied))
+admin_router = APIRouter(
+    prefix="/api/v1/admin", tags=["admin"], responses=responses(NotAuthenticated, PermissionDenied)
+)
+
+
+def _hours(delta: dt.timedelta) -> float:
+    return round(delta.total_seconds() / 3600, 2)
+
+
+@router.get("/api/v1/complaints/{complaint_id}/sla", response_model=SlaRead, responses=responses(NotFound))
+def complaint_sla(complaint_id: uuid.UUID, _: StaffUser, session: SessionDep):
+    """The report's deadlines, and the working time each unit held it (the dispatcher
+    queue's time under ``dispatcher``), less the time spent waiting for the citizen."""
+    complaint = repository.get(session, complaint_id)
+    if complaint is None:
+        raise NotFound(field="complaint_id")
+    now = utcnow()
+    segments = service.unit_segments(session, complaint, until=now)
+    return SlaRead(
+        ack_due_at=complaint.ack_due_at,
+        resolve_due_at=complaint.resolve_due_at,
+        due_at=complaint.due_at,
+        paused_since=complaint.paused_at,
+        overdue=complaint.due_at is not None and complaint.due_at < now,
+        working_hours_so_far=_hours(sum(segments.values(), dt.timedelta())),
+        by_unit=[UnitTime(unit=unit, working_hours=_hours(time)) for unit, time in segments.items()],
+    )
+
+
+def _policy_read(session: Session, policy: SlaPolicy) -> PolicyRead:
+    category = session.get(Category, policy.category_id) if policy.category_id else None
+    return PolicyRead(
+        id=policy.id,  # type: ignore[arg-type]
+        category_code=category.code if category else None,
+        priority=policy.priority,
+        ack_hours=policy.ack_minutes / 60,
+        resolve_hours=policy.resolve_minutes / 60,
+    )
+
+
+@admin_router.get("/sla-policies", response_model=list[PolicyRead])
+def list_policies(_: AdminUser, session: SessionDep):
+    """Policies in force; where none applies: 8 working hours to acknowledge (urgent 4)
+    and 3 working days to resolve (urgent 1), from the settings."""
+    return [_policy_read(session, p) for p in session.exec(select(SlaPolicy).order_by(col(SlaPolicy.id)))]
+
+
+@admin_router.post(
+    "/sla-policies",
+    status_code=status.HTTP_201_CREATED,
+    response_model=PolicyRead,
+    responses=responses(UnknownCategory, Conflict),
+)
+def create_policy(body: PolicyCreate, _: AdminUser, session: SessionDep):
+    """A policy for a category and/or a priority; the most specific one applies to new
+    assignments (deadlines already set are not rewritten)."""
+    category_id = None
+    if body.category_code is not None:
+        category = categories.get_by_code(session, body.category_code)
+        if category is None:
+            raise UnknownCategory(field="category_code")
+        category_id = category.id
+    policy = SlaPolicy(
+        category_id=category_id,
+        priority=body.priority,
+        ack_minutes=round(body.ack_hours * 60),
+        resolve_minutes=round(body.resolve_hours * 60),
+    )
+    try:
+        with session.begin_nested():
+            session.add(policy)
+    except IntegrityError as exc:
+        raise Conflict(
+            "Đã có chính sách cho phạm vi này.", "A policy for this scope exists.", field="category_code"
+        ) from exc
+    return _policy_read(session, policy)
+
+
+@admin_router.delete("/sla-policies/{policy_id}", status_code=status.HTTP_204_NO_CONTENT, responses=responses(NotFound))
+def delete_policy(policy_id: IdPath, _: AdminUser, session: SessionDep):
+    policy = session.get(SlaPolicy, policy_id)
+    if policy is None:
+        raise NotFound(field="policy_id")
+    session.delete(policy)
+
+
+@admin_router.get("/calendar-days", response_model=list[CalendarDayRead])
+def list_calendar_days(_: AdminUser, session: SessionDep):
+    """Days that differ from the national calendar (holidays and Tết come from it)."""
+    return session.exec(select(CalendarDay).order_by(col(CalendarDay.day))).all()
+
+
+@admin_router.put("/calendar-days", response_model=CalendarDayRead)
+def put_calendar_day(body: CalendarDayWrite, _: AdminUser, session: SessionDep):
+    """Set a day off or a substitute working day (replacing what that date had)."""
+    day = session.get(CalendarDay, body.day) or CalendarDay(day=body.day, kind=body.kind)
+    day.kind, day.note = body.kind, body.note
+    session.add(day)
+    return day
+
+
+@admin_router.delete("/calendar-days/{day}", status_code=status.HTTP_204_NO_CONTENT, responses=responses(NotFound))
+def delete_calendar_day(day: dt.date, _: AdminUser, session: SessionDep):
+    found = session.get(CalendarDay, day)
+    if found is None:
+        raise NotFound(field="day")
+    session.delete(found)
