@@ -106,6 +106,38 @@ def import_areas_command(path: Path) -> None:
         click.echo(f"  repaired {problem.code}: {problem.problem}")
 
 
+@main.command("audit-verify")
+@click.option(
+    "--anchor",
+    default=None,
+    metavar="ID:HASH",
+    help="The last event a previous run printed: also fail if it is gone or changed (rows cut from the end).",
+)
+def audit_verify(anchor: str | None) -> None:
+    """Check the audit trail's hash chain; name every edited or deleted row. Exits 1 if broken."""
+    from service.audit.verify import verify
+    from service.core.database import get_engine
+
+    noted = None
+    if anchor is not None:
+        event_id, _, digest = anchor.partition(":")
+        if not event_id.isdigit() or len(digest) != 64:
+            raise click.BadParameter("expected ID:HASH, e.g. 1234:9f86d0…", param_hint="--anchor")
+        noted = (int(event_id), digest)
+    # One snapshot of the whole table, however many events are added meanwhile.
+    with get_engine().connect().execution_options(isolation_level="REPEATABLE READ") as connection:
+        result = verify(connection, anchor=noted)
+        connection.rollback()
+    if not result.ok:
+        for problem in result.problems:
+            click.echo(str(problem))
+        click.echo(f"FAILED: {len(result.problems)} problem(s) in {result.count} events")
+        sys.exit(1)
+    click.echo(f"ok {result.count} events")
+    if result.last_id is not None:
+        click.echo(f"last: {result.last_id}:{result.last_hash}")
+
+
 @main.command("create-user")
 @click.option("--username", required=True)
 @click.option("--full-name", required=True)

@@ -7,9 +7,11 @@ from fastapi import FastAPI
 from service.accounts.router import admin_users_router, auth_router, me_router
 from service.areas.admin import router as admin_areas_router
 from service.areas.router import router as areas_router
+from service.audit.router import router as audit_router
 from service.categories.router import admin_router as admin_categories_router
 from service.categories.router import router as categories_router
 from service.core.errors import COMMON_RESPONSES, install_error_handlers
+from service.core.request_context import RequestContextMiddleware
 from service.core.settings import get_settings
 from service.health.router import router as health_router
 from service.intake.router import router as complaints_router
@@ -65,6 +67,7 @@ def create_app() -> FastAPI:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     app = FastAPI(title="PhanAnh API", version="1.0.0", description=API_DESCRIPTION, responses=COMMON_RESPONSES)
     install_error_handlers(app)
+    app.add_middleware(RequestContextMiddleware)
     _document_form_parts(app)
     for router in (
         health_router,
@@ -84,6 +87,7 @@ def create_app() -> FastAPI:
         admin_routing_router,
         admin_sla_router,
         admin_areas_router,
+        audit_router,
     ):
         app.include_router(router)
     return app

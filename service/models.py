@@ -4,6 +4,7 @@ from sqlmodel import SQLModel
 
 from service.accounts.models import RefreshToken, User
 from service.areas.models import Area, AreaPart, Province
+from service.audit.models import AuditEvent
 from service.categories.models import Category, CategoryGroup
 from service.intake.models import Complaint, ComplaintEvent, ComplaintFollower, ExtensionRequest
 from service.media.models import Photo
@@ -16,6 +17,7 @@ metadata = SQLModel.metadata
 __all__ = [
     "Area",
     "AreaPart",
+    "AuditEvent",
     "CalendarDay",
     "Category",
     "CategoryGroup",

@@ -11,6 +11,7 @@ from fastapi.security import OAuth2PasswordBearer
 
 from service.accounts.models import STAFF_ROLES, Role, User
 from service.accounts.security import decode_access_token
+from service.core import request_context
 from service.core.database import SessionDep
 from service.core.errors import InvalidToken, NotAuthenticated, PermissionDenied
 
@@ -26,6 +27,7 @@ def get_current_user(session: SessionDep, token: Annotated[str | None, Depends(_
     # for logs and clients, but the database is the authority.
     if user is None or not user.is_active or user.role != claims.role:
         raise InvalidToken()
+    request_context.set_caller(user.id, user.role)
     return user
 
 

@@ -3,6 +3,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, status
 from fastapi.security import OAuth2PasswordRequestForm
 
+from service import audit
 from service.accounts import repository, service
 from service.accounts.models import Role
 from service.accounts.policies import AdminUser, ClientAddress, CurrentUser
@@ -106,6 +107,7 @@ def read_me(user: CurrentUser):
 def update_me(body: MeUpdate, user: CurrentUser, session: SessionDep):
     """Change one's own name, e-mail or language (``vi`` or ``en``)."""
     apply_update(user, body.model_dump(exclude_unset=True))
+    audit.updated(session, user, action="user.updated")
     session.add(user)
     session.flush()
     return user

@@ -7,6 +7,7 @@ from datetime import timedelta
 import redis
 from sqlmodel import Session
 
+from service import audit
 from service.accounts import repository
 from service.accounts.models import UNIT_ROLES, Language, Role, User
 from service.accounts.phone import normalise_phone
@@ -55,6 +56,11 @@ class UnitNotAllowed(PhanAnhError):
     message_en = "Only officers and unit leads belong to a unit."
 
 
+class LoginFailed(InvalidCredentials):
+    # A failed login writes nothing but its audit event, which must stick.
+    keeps_changes = True
+
+
 class RefreshTokenReused(InvalidToken):
     # The revocation must stick even though the request is refused.
     keeps_changes = True
@@ -98,6 +104,9 @@ def register_citizen(
     )
     session.add(user)
     session.flush()
+    audit.record(
+        session, actor=user, action="user.registered", object_type="user", object_id=user.id, after=audit.snapshot(user)
+    )
     return user
 
 
@@ -117,15 +126,29 @@ def authenticate(
         per_address.hit(redis_client, client_address)
         # The login name is logged to trace attacks; the password never is.
         log.info("login failed for %s from %s", key, client_address)
-        raise InvalidCredentials(field="password")
+        _audit_failed_login(session, user, key, "unknown_login" if user is None else "wrong_password")
+        raise LoginFailed(field="password")
     if not user.is_active:
-        raise InvalidCredentials("Tài khoản đã bị khoá.", "This account is disabled.", code="account_disabled")
+        _audit_failed_login(session, user, key, "account_disabled")
+        raise LoginFailed("Tài khoản đã bị khoá.", "This account is disabled.", code="account_disabled")
     per_account.reset(redis_client, key)
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_login_at = utcnow()
     session.add(user)
+    audit.record(session, actor=user, action="auth.login", object_type="user", object_id=user.id)
     return user
+
+
+def _audit_failed_login(session: Session, user: User | None, login: str, reason: str) -> None:
+    audit.record(
+        session,
+        actor=None,
+        action="auth.login_failed",
+        object_type="user",
+        object_id=user.id if user else None,
+        after={"login": login, "reason": reason},
+    )
 
 
 def issue_tokens(*, session: Session, user: User, family_id: uuid.UUID | None = None) -> TokenPair:
@@ -159,6 +182,14 @@ def refresh_tokens(*, session: Session, refresh_token: str) -> TokenPair:
     if stored.used_at is not None:
         log.warning("refresh token reuse for user %s: revoking its family", stored.user_id)
         repository.revoke_family(session, stored.family_id, now)
+        audit.record(
+            session,
+            actor=None,
+            action="auth.refresh_reused",
+            object_type="user",
+            object_id=stored.user_id,
+            after={"family_id": stored.family_id},
+        )
         raise RefreshTokenReused(field="refresh_token")
     user = repository.get_user(session, stored.user_id)
     if user is None or not user.is_active:
@@ -202,6 +233,7 @@ def create_user(*, session: Session, data: UserCreate) -> User:
     session.add(user)
     session.flush()
     session.refresh(user)
+    audit.created(session, user, action="user.created")
     return user
 
 
@@ -212,9 +244,11 @@ def update_user(*, session: Session, user: User, data: UserUpdate) -> User:
     if role not in UNIT_ROLES and "unit_id" not in changes:
         unit_id = None  # a lead promoted to dispatcher leaves the unit
     _check_unit(session, role, unit_id)
+    role_changed = role != user.role
     if (password := changes.pop("password", None)) is not None:
         user.password_hash = hash_password(password)
     apply_update(user, {**changes, "unit_id": unit_id})
+    audit.updated(session, user, action="user.role_changed" if role_changed else "user.updated")
     if changes.get("is_active") is False or "role" in changes or password is not None:
         # A disabled account, a new role or a new password ends every open session.
         repository.revoke_all_for_user(session, user.id, utcnow())  # type: ignore[arg-type]

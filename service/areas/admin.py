@@ -4,6 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Query, UploadFile
 
+from service import audit
 from service.accounts.policies import AdminUser
 from service.areas import service
 from service.areas.schemas import ImportReport
@@ -83,4 +84,14 @@ def import_boundaries(
     if len(raw) > MAX_FILE_BYTES:
         raise BoundaryFileTooLarge(field="file", file=file.filename)
     features = service.parse_features(raw, field="file")
-    return service.import_areas(session=session, features=features, dry_run=dry_run)
+    report = service.import_areas(session=session, features=features, dry_run=dry_run)
+    if not dry_run:
+        audit.record(
+            session,
+            actor=audit.caller(),
+            action="area.imported",
+            object_type="area",
+            object_id=None,
+            after=report.model_dump(),
+        )
+    return report

@@ -2,6 +2,7 @@
 
 from sqlmodel import Session
 
+from service import audit
 from service.categories import repository
 from service.categories.models import Category, CategoryGroup
 from service.categories.schemas import CategoryCreate, CategoryGroupCreate, CategoryUpdate
@@ -27,6 +28,7 @@ def create_group(*, session: Session, data: CategoryGroupCreate) -> CategoryGrou
     group = CategoryGroup(**data.model_dump())
     session.add(group)
     session.flush()
+    audit.created(session, group, action="category_group.created")
     return group
 
 
@@ -40,6 +42,7 @@ def create(*, session: Session, data: CategoryCreate) -> Category:
     session.add(category)
     session.flush()
     session.refresh(category)
+    audit.created(session, category, action="category.created")
     return category
 
 
@@ -48,6 +51,7 @@ def update(*, session: Session, category: Category, data: CategoryUpdate) -> Cat
     if changes.get("group_code") is not None:
         _check_group(session, changes["group_code"])
     apply_update(category, changes)
+    audit.updated(session, category, action="category.updated")
     session.add(category)
     session.flush()
     session.refresh(category)
@@ -62,5 +66,6 @@ def delete(*, session: Session, category: Category) -> None:
             "Reports use this category; retire it (is_active=false) instead of deleting it.",
             code="category_in_use",
         )
+    audit.deleted(session, category, action="category.deleted")
     session.delete(category)
     session.flush()

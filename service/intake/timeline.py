@@ -4,6 +4,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from service import audit
 from service.accounts.models import User
 from service.intake.models import Complaint, ComplaintEvent
 
@@ -68,4 +69,13 @@ def record(
         public=public,
     )
     session.add(event)
+    audit.record(
+        session,
+        actor=actor or audit.SYSTEM,
+        action=f"complaint.{action}",
+        object_type="complaint",
+        object_id=complaint.id,
+        before={"status": from_status} if from_status else None,
+        after={"status": to_status, "note": note, "internal_note": internal_note, "data": data or {}},
+    )
     return event

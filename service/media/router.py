@@ -3,6 +3,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response
 
+from service import audit
 from service.core.database import SessionDep
 from service.core.errors import NotFound, PermissionDenied, responses
 from service.media import signing
@@ -40,6 +41,14 @@ def photo_bytes(
         raise NotFound(field="photo_id")
     if variant == "original":
         key, media_type = photo.original_key, photo.content_type
+        audit.record(
+            session,
+            actor=audit.caller(),
+            action="photo.original_viewed",
+            object_type="photo",
+            object_id=photo.id,
+            after={"complaint_id": photo.complaint_id},
+        )
     else:
         key = photo.large_key if variant == "large" else photo.thumb_key
         media_type = "image/jpeg"

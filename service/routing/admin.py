@@ -5,6 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 from sqlmodel import Session, col, select
 
+from service import audit
 from service.accounts.policies import AdminUser
 from service.areas.models import Area
 from service.categories.models import Category, CategoryGroup
@@ -107,6 +108,7 @@ def create_rule(body: RuleCreate, _: AdminUser, session: SessionDep):
     session.add(rule)
     session.flush()
     session.refresh(rule)
+    audit.created(session, rule, action="routing_rule.created")
     return _read(session, rule)
 
 
@@ -118,6 +120,7 @@ def update_rule(rule_id: IdPath, body: RuleUpdate, _: AdminUser, session: Sessio
     if changes.get("unit_id") is not None:
         _unit(session, changes["unit_id"])
     apply_update(rule, changes)
+    audit.updated(session, rule, action="routing_rule.updated")
     session.add(rule)
     session.flush()
     session.refresh(rule)
@@ -127,5 +130,7 @@ def update_rule(rule_id: IdPath, body: RuleUpdate, _: AdminUser, session: Sessio
 @router.delete("/{rule_id}", status_code=status.HTTP_204_NO_CONTENT, responses=responses(NotFound))
 def delete_rule(rule_id: IdPath, _: AdminUser, session: SessionDep) -> None:
     """Remove a rule; reports it routed keep their unit and remember the rule was removed."""
-    session.delete(_get(session, rule_id))
+    rule = _get(session, rule_id)
+    audit.deleted(session, rule, action="routing_rule.deleted")
+    session.delete(rule)
     session.flush()

@@ -2,6 +2,7 @@
 
 from sqlmodel import Session
 
+from service import audit
 from service.core.errors import Conflict, PhanAnhError
 from service.core.updates import apply_update
 from service.units import repository
@@ -47,6 +48,7 @@ def create(*, session: Session, data: UnitCreate) -> Unit:
     assert unit.id is not None
     repository.set_areas(session, unit.id, area_ids)
     session.flush()
+    audit.created(session, unit, action="unit.created", extra={"area_codes": data.area_codes})
     return unit
 
 
@@ -54,6 +56,9 @@ def update(*, session: Session, unit: Unit, data: UnitUpdate) -> Unit:
     changes = data.model_dump(exclude_unset=True)
     area_codes = changes.pop("area_codes", None)
     apply_update(unit, changes)
+    audit.updated(
+        session, unit, action="unit.updated", extra=None if area_codes is None else {"area_codes": area_codes}
+    )
     session.add(unit)
     if area_codes is not None:
         assert unit.id is not None
@@ -70,5 +75,6 @@ def delete(*, session: Session, unit: Unit) -> None:
             "The unit still has staff; move them or deactivate the unit (is_active=false).",
             code="unit_in_use",
         )
+    audit.deleted(session, unit, action="unit.deleted")
     session.delete(unit)
     session.flush()
