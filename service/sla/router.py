@@ -7,6 +7,7 @@ from fastapi import APIRouter, status
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from service import audit
 from service.accounts.policies import AdminUser, StaffUser
 from service.categories import repository as categories
 from service.categories.models import Category
@@ -92,6 +93,7 @@ def create_policy(body: PolicyCreate, _: AdminUser, session: SessionDep):
     try:
         with session.begin_nested():
             session.add(policy)
+        audit.created(session, policy, action="sla_policy.created")
     except IntegrityError as exc:
         raise Conflict(
             "Đã có chính sách cho phạm vi này.", "A policy for this scope exists.", field="category_code"
@@ -104,6 +106,7 @@ def delete_policy(policy_id: IdPath, _: AdminUser, session: SessionDep):
     policy = session.get(SlaPolicy, policy_id)
     if policy is None:
         raise NotFound(field="policy_id")
+    audit.deleted(session, policy, action="sla_policy.deleted")
     session.delete(policy)
 
 
@@ -116,9 +119,15 @@ def list_calendar_days(_: AdminUser, session: SessionDep):
 @admin_router.put("/calendar-days", response_model=CalendarDayRead)
 def put_calendar_day(body: CalendarDayWrite, _: AdminUser, session: SessionDep):
     """Set a day off or a substitute working day (replacing what that date had)."""
-    day = session.get(CalendarDay, body.day) or CalendarDay(day=body.day, kind=body.kind)
-    day.kind, day.note = body.kind, body.note
-    session.add(day)
+    day = session.get(CalendarDay, body.day)
+    if day is None:
+        day = CalendarDay(day=body.day, kind=body.kind, note=body.note)
+        session.add(day)
+        audit.created(session, day, action="calendar_day.created")
+    else:
+        day.kind, day.note = body.kind, body.note
+        audit.updated(session, day, action="calendar_day.updated")
+        session.add(day)
     return day
 
 
@@ -127,4 +136,5 @@ def delete_calendar_day(day: dt.date, _: AdminUser, session: SessionDep):
     found = session.get(CalendarDay, day)
     if found is None:
         raise NotFound(field="day")
+    audit.deleted(session, found, action="calendar_day.deleted")
     session.delete(found)
