@@ -4,6 +4,7 @@ timeline that says who did it, when and why — all in the caller's transaction.
 
 import uuid
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlmodel import Session
 
@@ -91,6 +92,11 @@ def _move(complaint: Complaint, action: Action) -> ComplaintStatus:
     return before
 
 
+def _line(session: Session, user: User, complaint: Complaint, action: str, before: str, **details: Any) -> None:
+    """The timeline line of a move: who, from which state to the one the report is in now."""
+    timeline.record(session, complaint, action, actor=user, from_status=before, to_status=complaint.status, **details)
+
+
 def _active_unit(session: Session, code: str) -> Unit:
     unit = units.get_by_code(session, code)
     if unit is None or not unit.is_active:
@@ -112,13 +118,12 @@ def route(session: Session, user: User, complaint_id: uuid.UUID, body: RouteBody
     unit = _active_unit(session, body.unit_code)
     before, waited_for = complaint.status, complaint.dispatch_reason
     officer = _hand_to(session, complaint, unit)
-    timeline.record(
+    _line(
         session,
+        user,
         complaint,
         "routed",
-        actor=user,
-        from_status=before,
-        to_status=complaint.status,
+        before,
         internal_note=body.note,
         data={"unit": unit.code, "officer_id": officer.id, "was_waiting_for": waited_for},
     )
@@ -133,13 +138,12 @@ def transfer(session: Session, user: User, complaint_id: uuid.UUID, body: Transf
     before, from_unit, from_officer = complaint.status, complaint.current_unit_id, complaint.current_officer_id
     officer = _hand_to(session, complaint, unit)
     previous = session.get(Unit, from_unit) if from_unit else None
-    timeline.record(
+    _line(
         session,
+        user,
         complaint,
         "transferred",
-        actor=user,
-        from_status=before,
-        to_status=complaint.status,
+        before,
         internal_note=body.reason,
         data={
             "from_unit": previous.code if previous else None,
@@ -160,13 +164,12 @@ def return_to_dispatcher(session: Session, user: User, complaint_id: uuid.UUID, 
     complaint.current_officer_id = None
     complaint.dispatch_reason = DispatchReason.returned
     session.add(complaint)
-    timeline.record(
+    _line(
         session,
+        user,
         complaint,
         "returned",
-        actor=user,
-        from_status=before,
-        to_status=complaint.status,
+        before,
         internal_note=body.reason,
         data={"from_unit": previous.code if previous else None, "from_officer_id": from_officer},
     )
@@ -190,13 +193,12 @@ def reassign(session: Session, user: User, complaint_id: uuid.UUID, body: Reassi
     # The new officer's own acknowledgement clock; the resolution clock runs on.
     sla.on_assigned(session, complaint, utcnow())
     session.add(complaint)
-    timeline.record(
+    _line(
         session,
+        user,
         complaint,
         "reassigned",
-        actor=user,
-        from_status=before,
-        to_status=complaint.status,
+        before,
         internal_note=body.reason,
         data={"from_officer_id": from_officer, "officer_id": officer.id},
     )
@@ -208,13 +210,12 @@ def reject(session: Session, user: User, complaint_id: uuid.UUID, body: RejectBo
     before = _move(complaint, Action.reject)
     complaint.dispatch_reason = None
     session.add(complaint)
-    timeline.record(
+    _line(
         session,
+        user,
         complaint,
         "rejected",
-        actor=user,
-        from_status=before,
-        to_status=complaint.status,
+        before,
         note=body.reason,
         data={"kind": body.kind.value},
     )
@@ -259,13 +260,12 @@ def mark_duplicate(session: Session, user: User, complaint_id: uuid.UUID, body: 
     citizens = {complaint.citizen_id, *repository.followers_of(session, complaint.id)} - {original.citizen_id}
     repository.follow(session, complaint_id=original.id, user_ids=sorted(citizens), via=complaint.id)
     repository.repoint_duplicates(session, old=complaint.id, new=original.id)
-    timeline.record(
+    _line(
         session,
+        user,
         complaint,
         "marked_duplicate",
-        actor=user,
-        from_status=before,
-        to_status=complaint.status,
+        before,
         note=body.note,
         data={"original_id": str(original.id), "original_code": original.code},
     )
@@ -302,13 +302,12 @@ def acknowledge(session: Session, user: User, complaint_id: uuid.UUID, body: Not
     before = _move(complaint, Action.acknowledge)
     complaint.acknowledged_at = now
     session.add(complaint)
-    timeline.record(
+    _line(
         session,
+        user,
         complaint,
         "acknowledged",
-        actor=user,
-        from_status=before,
-        to_status=complaint.status,
+        before,
         internal_note=body.note,
         data={"on_time": complaint.ack_due_at is None or now <= complaint.ack_due_at},
     )
@@ -319,13 +318,12 @@ def start(session: Session, user: User, complaint_id: uuid.UUID, body: NoteBody)
     complaint = _begin(session, user, Action.start, complaint_id)
     before = _move(complaint, Action.start)
     session.add(complaint)
-    timeline.record(
+    _line(
         session,
+        user,
         complaint,
         "started",
-        actor=user,
-        from_status=before,
-        to_status=complaint.status,
+        before,
         internal_note=body.note,
     )
     return complaint
@@ -336,13 +334,12 @@ def request_info(session: Session, user: User, complaint_id: uuid.UUID, body: Qu
     before = _move(complaint, Action.request_info)
     sla.pause(complaint, utcnow())
     session.add(complaint)
-    timeline.record(
+    _line(
         session,
+        user,
         complaint,
         "info_requested",
-        actor=user,
-        from_status=before,
-        to_status=complaint.status,
+        before,
         note=body.question,
     )
     return complaint
@@ -354,13 +351,12 @@ def answer(session: Session, user: User, complaint_id: uuid.UUID, body: AnswerBo
     paused_since = complaint.paused_at
     sla.resume(session, complaint, utcnow())
     session.add(complaint)
-    timeline.record(
+    _line(
         session,
+        user,
         complaint,
         "info_provided",
-        actor=user,
-        from_status=before,
-        to_status=complaint.status,
+        before,
         note=body.answer,
         data={"paused_since": paused_since.isoformat() if paused_since else None},
     )
@@ -378,13 +374,12 @@ def resolve(
     complaint.resolved_at = now
     session.add(complaint)
     store_photos(session, storage, complaint, photos, kind=PhotoKind.result)
-    timeline.record(
+    _line(
         session,
+        user,
         complaint,
         "resolved",
-        actor=user,
-        from_status=before,
-        to_status=complaint.status,
+        before,
         note=result,
         data={
             "photos": len(photos),
@@ -452,13 +447,12 @@ def rate(session: Session, user: User, complaint_id: uuid.UUID, body: RatingBody
     before = _move(complaint, Action.rate)
     complaint.rating, complaint.rating_comment, complaint.closed_at = body.rating, body.comment, utcnow()
     session.add(complaint)
-    timeline.record(
+    _line(
         session,
+        user,
         complaint,
         "rated",
-        actor=user,
-        from_status=before,
-        to_status=complaint.status,
+        before,
         note=body.comment,
         data={"rating": body.rating},
     )
