@@ -355,8 +355,12 @@ def test_staff_read_a_reports_trail_with_transfers_and_original_photo_views(clie
     assert transfer["before"] == {"status": "assigned"}
     assert transfer["after"]["status"] == "assigned" and transfer["after"]["data"]["to_unit"] == "EVN-TN"
     assert transfer["at"].endswith("+07:00")
-    # The photo link is the credential: who holds it is known by request and address.
-    assert items[-1]["actor_role"] == "anonymous" and items[-1]["client_address"] == "testclient"
+    # The link to an original is signed for the staff member it was given to: they are the actor.
+    assert (items[-1]["actor_id"], items[-1]["actor_role"]) == (dispatcher_id, "dispatcher")
+    assert items[-1]["client_address"] == "testclient"
+    # Changing the viewer in the link breaks its signature.
+    forged = urls["original"].replace(f"viewer={dispatcher_id}", f"viewer={dispatcher_id + 1}")
+    assert client.get(forged).status_code == 403
 
     first = client.get(f"/api/v1/complaints/{report['id']}/events", params={"limit": 1}, headers=dispatcher).json()
     assert [e["action"] for e in first["items"]] == ["complaint.submitted"]

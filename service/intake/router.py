@@ -193,4 +193,4 @@ def read_complaint(complaint_id: uuid.UUID, session: SessionDep, user: OptionalU
         audience = audience_for(user, complaint, follows=repository.is_follower(session, complaint.id, user.id))  # type: ignore[arg-type]
     if complaint is None or audience is None:
         raise NotFound(field="complaint_id")
-    return views.complaint_read(session, complaint, audience)
+    return views.complaint_read(session, complaint, audience, user)

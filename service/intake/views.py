@@ -31,13 +31,15 @@ from service.media.signing import signed_url
 from service.units.models import Unit
 
 
-def photo_read(photo: Photo, audience: Audience) -> PhotoRead:
+def photo_read(photo: Photo, audience: Audience, viewer: User | None = None) -> PhotoRead:
     urls = None
     if photo.status == PhotoStatus.ready:
         urls = PhotoUrls(
             large=signed_url(photo.id, "large"),
             thumb=signed_url(photo.id, "thumb"),
-            original=signed_url(photo.id, "original") if audience == Audience.staff else None,
+            original=signed_url(photo.id, "original", viewer=viewer.id if viewer else None)
+            if audience == Audience.staff
+            else None,
         )
     return PhotoRead(
         id=photo.id,
@@ -51,7 +53,11 @@ def photo_read(photo: Photo, audience: Audience) -> PhotoRead:
     )
 
 
-def complaint_read(session: Session, complaint: Complaint, audience: Audience) -> ComplaintRead:
+def complaint_read(
+    session: Session, complaint: Complaint, audience: Audience, viewer: User | None = None
+) -> ComplaintRead:
+    """The report as ``audience`` may see it; ``viewer`` is who asks (staff's links to
+    originals are signed for them)."""
     lat, lon = repository.coordinates(session, complaint.id)
     category = session.get(Category, complaint.category_id)
     area = areas.get(session, complaint.area_id)
@@ -99,7 +105,7 @@ def complaint_read(session: Session, complaint: Complaint, audience: Audience) -
         priority=complaint.priority,
         submitted_at=complaint.submitted_at,
         captured_at=complaint.captured_at,
-        photos=[photo_read(p, audience) for p in repository.photos_of(session, [complaint.id])],
+        photos=[photo_read(p, audience, viewer) for p in repository.photos_of(session, [complaint.id])],
         timeline=entries,
         unit=HandlingUnit.model_validate(unit) if unit else None,
         is_mine=audience == Audience.owner,

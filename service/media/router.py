@@ -4,6 +4,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Response
 
 from service import audit
+from service.accounts.models import User
 from service.core.database import SessionDep
 from service.core.errors import NotFound, PermissionDenied, responses
 from service.media import signing
@@ -30,20 +31,23 @@ def photo_bytes(
     session: SessionDep,
     expires: Annotated[int, Query()],
     signature: Annotated[str, Query(max_length=64)],
+    viewer: Annotated[int | None, Query(ge=1, le=2**31 - 1, description="Signed into staff's original links")] = None,
 ) -> Response:
     """A photo from a signed URL given out with a report. ``large`` (1280 px) and
     ``thumb`` (320 px) are re-encoded JPEGs with every bit of metadata removed;
     ``original`` is the untouched upload, linked for staff only."""
-    if not signing.verify(photo_id, variant, expires, signature):
+    if not signing.verify(photo_id, variant, expires, signature, viewer=viewer):
         raise InvalidPhotoUrl(field="signature")
     photo = session.get(Photo, photo_id)
     if photo is None:
         raise NotFound(field="photo_id")
     if variant == "original":
         key, media_type = photo.original_key, photo.content_type
+        # The link was made for one staff member and says so (signed): they are the actor.
+        user = session.get(User, viewer) if viewer is not None else None
         audit.record(
             session,
-            actor=audit.caller(),
+            actor=user or audit.caller(),
             action="photo.original_viewed",
             object_type="photo",
             object_id=photo.id,

@@ -87,7 +87,7 @@ def _act(
     body: Any,
     audience: Audience = Audience.staff,
 ) -> ComplaintRead:
-    return views.complaint_read(session, action(session, user, complaint_id, body), audience)
+    return views.complaint_read(session, action(session, user, complaint_id, body), audience, user)
 
 
 # ---------------------------------------------------------------- the officer holding it
@@ -133,7 +133,7 @@ async def resolve(
 
     def run() -> ComplaintRead:
         done = service.resolve(session, get_storage(), user, complaint_id, text, uploads)
-        return views.complaint_read(session, done, Audience.staff)
+        return views.complaint_read(session, done, Audience.staff, user)
 
     return await run_in_threadpool(run)
 
