@@ -23,7 +23,9 @@ contract:
 examples:
 	PHANANH_RECORD_EXAMPLES=1 .venv/bin/pytest tests/test_mobile_examples.py -q
 
-# Both benchmarks, one after the other (bench/README.md): about 1.5 minutes, all on 127.0.0.1.
+# The benchmarks, one after the other (bench/README.md): about 20 minutes, all on 127.0.0.1.
 bench:
 	.venv/bin/python -m bench.intake
 	.venv/bin/python -m bench.photos
+	.venv/bin/python -m bench.routing
+	.venv/bin/python -m bench.queue

@@ -11,6 +11,7 @@ from service.areas.models import Area
 from service.areas.service import InvalidBoundaryFile, import_areas, to_multipolygon
 from service.cli import main as cli
 from service.core.database import session_scope
+from tests.conftest import SHARED_PHOTOS
 
 # A point in central Phường Bách Quang (formerly in Sông Công city).
 BACH_QUANG = (21.5063, 105.8680)
@@ -104,6 +105,26 @@ def test_import_repairs_invalid_rings_and_forces_multipolygon(db):
         .order_by(Area.code)
     ).all()
     assert rows == [("T0001", "MULTIPOLYGON", True, 1), ("T0002", "MULTIPOLYGON", True, 2)]
+
+
+def test_wards_with_a_part_collapsed_to_a_point_import(db):
+    """Two wards of the 2025 national file carry a polygon part whose four corners are one
+    point; the default repair fails on them ("mixed-dimension"), so the import did too."""
+    national = SHARED_PHOTOS.parent / "boundaries" / "vietnam_wards_2025_simplified.geojson"
+    features = [
+        f
+        for f in json.loads(national.read_text(encoding="utf-8"))["features"]
+        if f["properties"]["code"] in {"12452", "21925"}
+    ]
+    report = import_areas(session=db, features=features)
+    assert report.created + report.updated == 2
+    assert sorted(p.code for p in report.repaired) == ["12452", "21925"]
+    rows = db.exec(
+        select(func.ST_IsValid(Area.geom), func.GeometryType(Area.geom)).where(
+            Area.code.in_(["12452", "21925"])  # type: ignore[attr-defined]
+        )
+    ).all()
+    assert rows == [(True, "MULTIPOLYGON")] * 2
 
 
 def test_import_is_idempotent_by_code(db):

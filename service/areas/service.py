@@ -57,7 +57,13 @@ def to_multipolygon(raw: dict[str, Any]) -> tuple[MultiPolygon, str | None]:
     problem = None
     if not geom.is_valid:
         problem = explain_validity(geom)
-        geom = shapely.make_valid(geom)
+        try:
+            geom = shapely.make_valid(geom)
+        except shapely.errors.GEOSException:
+            # A part collapsed to a point (two wards of the 2025 national file) makes the
+            # default repair fail ("mixed-dimension"); the structure method keeps the
+            # polygons and leaves the stray point, which _polygons drops.
+            geom = shapely.make_valid(geom, method="structure", keep_collapsed=False)
     polygons = _polygons(geom)
     if not polygons:
         raise ValueError("no polygon area")

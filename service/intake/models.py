@@ -36,6 +36,7 @@ IN_HAND_STATUSES = frozenset(
         ComplaintStatus.reopened,
     }
 )
+IN_HAND_SQL = "status IN (" + ", ".join(f"'{s.value}'" for s in sorted(IN_HAND_STATUSES)) + ")"
 # Neither finished nor set aside: a new report nearby may be the same problem.
 OPEN_STATUSES = IN_HAND_STATUSES | {ComplaintStatus.submitted}
 
@@ -72,6 +73,12 @@ class Complaint(SQLModel, table=True):
         enum_check("visibility", Visibility, name="ck_complaints_visibility"),
         enum_check("channel", Channel, name="ck_complaints_channel"),
         CheckConstraint("rating BETWEEN 1 AND 5", name="ck_complaints_rating"),
+        # An officer's load (routing counts it for every report): an index-only count.
+        Index(
+            "ix_complaints_officer_in_hand",
+            "current_officer_id",
+            postgresql_where=text(IN_HAND_SQL),
+        ),
         # Queues: an officer's or a unit's reports by the deadline that runs now.
         Index("ix_complaints_officer_due", "current_officer_id", "due_at", "id"),
         Index("ix_complaints_unit_due", "current_unit_id", "due_at", "id"),

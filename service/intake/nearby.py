@@ -26,9 +26,12 @@ def open_reports_near(
 ) -> list[tuple[Complaint, float]]:
     """(report, distance in metres), nearest first. ``visible_to_citizen`` limits the
     answer to public reports plus that citizen's own; None means staff see all."""
-    here = cast(func.ST_SetSRID(func.ST_MakePoint(lon, lat), 4326), Geography)
-    # The same expression as the index ix_complaints_location_geography, so it is used.
-    location = cast(Complaint.location, Geography)
+    # A plain ``geography`` cast: the same expression as ix_complaints_location_geography.
+    # geoalchemy2's default type renders ``geography(GEOMETRY,-1)``, which the planner does
+    # not match to the index, and a search then scans the whole table (bench/routing.py).
+    plain = Geography(geometry_type=None)
+    here = cast(func.ST_SetSRID(func.ST_MakePoint(lon, lat), 4326), plain)
+    location = cast(Complaint.location, plain)
     distance = func.ST_Distance(location, here)
     statement = (
         select(Complaint, distance)

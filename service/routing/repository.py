@@ -49,7 +49,7 @@ def _officers_by_load(*, unit_id: int, category_id: int) -> Any:
     load = (
         select(func.count())
         .select_from(Complaint)
-        .where(Complaint.current_officer_id == User.id, col(Complaint.status).in_(IN_HAND_STATUSES))
+        .where(Complaint.current_officer_id == User.id, col(Complaint.status).in_(sorted(IN_HAND_STATUSES)))
         .scalar_subquery()
     )
     restricted = exists().where(OfficerCategory.user_id == User.id)

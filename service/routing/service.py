@@ -37,11 +37,12 @@ def decide_for(session: Session, *, category: Category, area: Area) -> tuple[Uni
 def choose_officer(session: Session, *, unit: Unit, category: Category) -> tuple[User | None, bool]:
     """The officer (or lead) to hold the report, and whether their row is ours to update."""
     assert unit.id is not None and category.id is not None
-    lead = repository.unit_lead(session, unit.id)
-    if unit.routes_to_lead:
-        return lead, False
-    officer, locked = repository.least_loaded_officer(session, unit_id=unit.id, category_id=category.id)
-    return (officer, locked) if officer is not None else (lead, False)
+    if not unit.routes_to_lead:
+        officer, locked = repository.least_loaded_officer(session, unit_id=unit.id, category_id=category.id)
+        if officer is not None:
+            return officer, locked
+    # The unit routes everything to its lead, or nobody on duty handles the category.
+    return repository.unit_lead(session, unit.id), False
 
 
 def hand_to_unit(session: Session, complaint: Complaint, *, unit: Unit, category: Category) -> User | None:
