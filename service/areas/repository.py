@@ -7,7 +7,7 @@ from geoalchemy2.shape import from_shape
 from shapely.geometry import MultiPolygon
 from sqlalchemy import func, literal_column, text
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.orm import defer
+from sqlalchemy.orm import defer, lazyload
 from sqlmodel import Session, col, select
 
 from service.areas.models import Area, AreaPart, Province
@@ -30,7 +30,8 @@ def area_containing(session: Session, *, lat: float, lon: float) -> Area | None:
         .where(func.ST_Covers(AreaPart.geom, point(lat, lon)))
         .order_by(col(Area.code))
         .limit(1)
-        .options(WITHOUT_GEOMETRY)
+        # Routing needs the ward's id and code, not its province: no join on the hot path.
+        .options(WITHOUT_GEOMETRY, lazyload(Area.province))
     ).first()
 
 

@@ -3,6 +3,7 @@
 from typing import Any
 
 from sqlalchemy import and_, exists, func, not_, or_
+from sqlalchemy.orm import lazyload
 from sqlmodel import Session, col, select
 
 from service.accounts.models import Role, User
@@ -65,6 +66,8 @@ def _officers_by_load(*, unit_id: int, category_id: int) -> Any:
         )
         .order_by(load, col(User.last_assigned_at).asc().nulls_first(), col(User.id))
         .limit(1)
+        # The unit is known already: no join to it (nor a lock on it) while choosing.
+        .options(lazyload(User.unit))
     )
 
 
@@ -89,4 +92,5 @@ def unit_lead(session: Session, unit_id: int) -> User | None:
         .where(User.unit_id == unit_id, User.role == Role.unit_lead, col(User.is_active).is_(True))
         .order_by(col(User.id))
         .limit(1)
+        .options(lazyload(User.unit))
     ).first()
