@@ -71,6 +71,27 @@ class Settings(BaseSettings):
     escalation_scan_seconds: float = 60
     reopen_window_days: int = 7
 
+    # Notification channels. A channel whose settings are missing is not configured;
+    # the in-app inbox needs none.
+    # How long one delivery attempt may take (connect, send, wait for the answer).
+    notify_timeout_seconds: float = 10
+    # Mobile push through FCM HTTP v1. The access token is a short-lived OAuth token for
+    # the Firebase service account; whoever deploys keeps it fresh.
+    fcm_base_url: str = "https://fcm.googleapis.com"
+    fcm_project_id: str | None = None
+    fcm_access_token: SecretStr | None = None
+    # SMS through an HTTP gateway (a Viettel/VNPT brandname relay or similar).
+    sms_gateway_url: str | None = None
+    sms_api_key: SecretStr | None = None
+    sms_api_key_header: str = "X-API-Key"
+    # Email over SMTP.
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_starttls: bool = True
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    mail_from: str = "PhanAnh <no-reply@phananh.vn>"
+
     @property
     def is_production(self) -> bool:
         return self.environment == "production"
