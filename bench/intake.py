@@ -45,7 +45,7 @@ import redis
 from PIL import Image
 from sqlalchemy import create_engine, text
 
-from bench._report import banner, percentile, row, stop_cleanly_on_signals, verdict
+from bench._report import banner, machine_cpu, percentile, processes, row, stop_cleanly_on_signals, verdict
 
 ROOT = Path(__file__).resolve().parents[1]
 PHONE_PHOTO = ROOT.parent / "shared" / "data" / "photos" / "phone" / "iphone_8mp.jpg"
@@ -272,8 +272,6 @@ def smoke_check(base_url: str, token: str, photo: bytes) -> None:
 
 # --------------------------------------------------------------------------- CPU accounting
 
-_TICKS = os.sysconf("SC_CLK_TCK")
-
 
 @dataclass
 class CpuSample:
@@ -304,24 +302,10 @@ def _group_of(pid: int, comm: str, pgrp: int, server_pgid: int) -> str:
 
 
 def cpu_sample(server_pgid: int) -> CpuSample:
-    with open("/proc/stat") as handle:
-        fields = [int(v) for v in handle.readline().split()[1:]]
-    # user nice system idle iowait irq softirq steal
-    idle, iowait = fields[3], fields[4]
-    sample = CpuSample(time.perf_counter(), (sum(fields[:8]) - idle - iowait) / _TICKS, iowait / _TICKS)
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry.name}/stat") as handle:
-                raw = handle.read()
-        except OSError:
-            continue
-        comm = raw[raw.index("(") + 1 : raw.rindex(")")]
-        rest = raw[raw.rindex(")") + 2 :].split()
-        pid = int(entry.name)
-        group = _group_of(pid, comm, int(rest[2]), server_pgid)
-        sample.by_pid[pid] = (group, (int(rest[11]) + int(rest[12])) / _TICKS)
+    busy, iowait = machine_cpu()
+    sample = CpuSample(time.perf_counter(), busy, iowait)
+    for pid, comm, pgrp, seconds in processes():
+        sample.by_pid[pid] = (_group_of(pid, comm, pgrp, server_pgid), seconds)
     return sample
 
 

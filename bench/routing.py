@@ -45,16 +45,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import shapely
 from sqlalchemy import Engine, insert, text
 from sqlmodel import Session, col, create_engine, select
 
-from bench._report import banner, percentile, row, stop_cleanly_on_signals, verdict
+from bench._report import banner, machine_cpu, percentile, processes, row, stop_cleanly_on_signals, verdict
 from bench.intake import admin_execute, code_version, run_command
 from service.accounts.models import Role, User
 from service.areas.models import Area, Province
 from service.areas.repository import MAX_PART_VERTICES, area_containing
-from service.areas.service import import_areas, load_features, to_multipolygon
+from service.areas.service import import_areas, load_features
 from service.categories.models import Category
 from service.demo.catalogue import PROVINCE_CATEGORY_UNITS, WARD_GROUP_UNITS, WARD_UNITS
 from service.demo.seed import DEMO_ADMIN, seed_demo
@@ -97,29 +96,14 @@ PLAIN_SQL = (
 
 # --------------------------------------------------------------------------- CPU accounting
 
-_TICKS = os.sysconf("SC_CLK_TCK")
-
 
 def _cpu_by_pid() -> dict[int, float]:
     """CPU seconds of every process on the machine, by pid."""
-    seconds = {}
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry.name}/stat") as handle:
-                raw = handle.read()
-        except OSError:
-            continue
-        fields = raw[raw.rindex(")") + 2 :].split()
-        seconds[int(entry.name)] = (int(fields[11]) + int(fields[12])) / _TICKS
-    return seconds
+    return {pid: seconds for pid, _, _, seconds in processes()}
 
 
 def _machine_busy() -> float:
-    with open("/proc/stat") as handle:
-        fields = [int(v) for v in handle.readline().split()[1:]]
-    return (sum(fields[:8]) - fields[3] - fields[4]) / _TICKS  # all but idle and iowait
+    return machine_cpu()[0]
 
 
 class CpuWatch:
@@ -180,26 +164,6 @@ def quiet_warning(shares: dict[str, float]) -> str | None:
 
 
 # --------------------------------------------------------------------------- setup
-
-
-def without_degenerate_parts(features: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[str]]:
-    """The national file has wards with a polygon part collapsed to a single point by the
-    simplification. ``import_areas`` refuses two of them (12452, 21925: shapely's make_valid
-    raises "Overlay input is mixed-dimension"), and with them the whole file. For the wards
-    it refuses, and only those, such parts are dropped first: they have no area, so no
-    lookup can change."""
-    cleaned, touched = [], []
-    for feature in features:
-        geometry = feature.get("geometry") or {}
-        try:
-            to_multipolygon(geometry)
-        except (ValueError, TypeError, AttributeError, shapely.errors.GEOSException):
-            if geometry.get("type") == "MultiPolygon":
-                parts = [p for p in geometry["coordinates"] if p and len({tuple(c[:2]) for c in p[0]}) >= 3]
-                feature = {**feature, "geometry": {**geometry, "coordinates": parts}}
-                touched.append(str((feature.get("properties") or {}).get("code")))
-        cleaned.append(feature)
-    return cleaned, touched
 
 
 def _short(name: str) -> str:
@@ -307,7 +271,6 @@ def national_organisation(session: Session) -> None:
 @dataclass
 class Setup:
     seconds: float
-    dropped_parts: list[str]
     facts: dict[str, Any]
 
 
@@ -315,7 +278,7 @@ def prepare(engine: Engine) -> Setup:
     started = time.perf_counter()
     admin_execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)', f'CREATE DATABASE "{BENCH_DB}"')
     run_command(["migrate"], {**os.environ, "DATABASE_URL": DATABASE_URL}, timeout=300)
-    features, dropped = without_degenerate_parts(load_features(NATIONAL_FILE))
+    features = load_features(NATIONAL_FILE)
     with Session(engine) as session:
         progress("demo seed (Thái Nguyên)")
         seed_demo(session)
@@ -345,7 +308,7 @@ def prepare(engine: Engine) -> Setup:
             .mappings()
             .one()
         )
-    return Setup(time.perf_counter() - started, dropped, facts)
+    return Setup(time.perf_counter() - started, facts)
 
 
 def vacuum_analyze(engine: Engine, table: str | None = None) -> None:
@@ -893,11 +856,6 @@ def print_setup(setup: Setup, args: argparse.Namespace) -> None:
         f"(median {f['median_vertices']:,}, max {f['max_vertices']:,} per ward)"
     )
     print(f"               {f['parts']:,} area_parts of at most {MAX_PART_VERTICES} vertices (ST_Subdivide)")
-    if setup.dropped_parts:
-        print(
-            f"               import_areas refuses {', '.join(setup.dropped_parts)} as they are (a polygon part "
-            "collapsed to one point): that part dropped first, see bench/README.md"
-        )
     print(
         f"  organisation {f['units']:,} units, {f['rules']:,} routing rules, {f['officers']:,} officers, "
         f"{f['leads']:,} leads"

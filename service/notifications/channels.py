@@ -143,7 +143,26 @@ def _post(client: httpx.Client, url: str, *, json: dict[str, Any], headers: dict
         raise TemporaryFailure(f"could not reach the peer: {type(exc).__name__}: {exc}"[:_REASON_LIMIT]) from exc
 
 
-class PushChannel:
+class _HttpChannel:
+    """A channel that POSTs JSON to one URL with fixed headers (the credential)."""
+
+    name: str
+
+    def __init__(self, *, url: str, headers: dict[str, str], timeout: float) -> None:
+        self._url = url
+        self._headers = headers
+        self._client = httpx.Client(timeout=timeout, follow_redirects=False)
+
+    def _deliver(self, message: Message, payload: dict, reason: Callable[[httpx.Response], str]) -> None:
+        response = _post(self._client, self._url, json=payload, headers=self._headers)
+        _raise_for_http(response, reason=reason(response))
+        log.info("%s delivery %s accepted", self.name, message.idempotency_key)
+
+    def close(self) -> None:
+        self._client.close()
+
+
+class PushChannel(_HttpChannel):
     """Mobile push through Firebase Cloud Messaging, HTTP v1 API."""
 
     name = "push"
@@ -151,9 +170,11 @@ class PushChannel:
     def __init__(
         self, *, project_id: str, access_token: str, base_url: str = "https://fcm.googleapis.com", timeout: float = 10
     ) -> None:
-        self._url = f"{base_url.rstrip('/')}/v1/projects/{project_id}/messages:send"
-        self._access_token = access_token
-        self._client = httpx.Client(timeout=timeout, follow_redirects=False)
+        super().__init__(
+            url=f"{base_url.rstrip('/')}/v1/projects/{project_id}/messages:send",
+            headers={"Authorization": f"Bearer {access_token}"},
+            timeout=timeout,
+        )
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Self:
@@ -177,14 +198,7 @@ class PushChannel:
                 "data": {key: str(value) for key, value in message.data.items()},
             }
         }
-        response = _post(
-            self._client, self._url, json=payload, headers={"Authorization": f"Bearer {self._access_token}"}
-        )
-        _raise_for_http(response, reason=_fcm_reason(response))
-        log.info("push delivery %s accepted", message.idempotency_key)
-
-    def close(self) -> None:
-        self._client.close()
+        self._deliver(message, payload, _fcm_reason)
 
 
 def _fcm_reason(response: httpx.Response) -> str:
@@ -197,15 +211,13 @@ def _fcm_reason(response: httpx.Response) -> str:
         return response.text.strip()
 
 
-class SmsChannel:
+class SmsChannel(_HttpChannel):
     """SMS through an HTTP gateway: POST {to, text, reference} with an API key header."""
 
     name = "sms"
 
     def __init__(self, *, url: str, api_key: str, api_key_header: str = "X-API-Key", timeout: float = 10) -> None:
-        self._url = url
-        self._headers = {api_key_header: api_key}
-        self._client = httpx.Client(timeout=timeout, follow_redirects=False)
+        super().__init__(url=url, headers={api_key_header: api_key}, timeout=timeout)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Self:
@@ -223,12 +235,7 @@ class SmsChannel:
             raise PermanentFailure("no phone number")
         # The reference lets the gateway drop a resend of a message it already took.
         payload = {"to": message.recipient, "text": message.body, "reference": message.idempotency_key}
-        response = _post(self._client, self._url, json=payload, headers=self._headers)
-        _raise_for_http(response, reason=response.text.strip())
-        log.info("sms delivery %s accepted", message.idempotency_key)
-
-    def close(self) -> None:
-        self._client.close()
+        self._deliver(message, payload, lambda response: response.text.strip())
 
 
 # --- Email -----------------------------------------------------------------------------
