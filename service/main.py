@@ -17,6 +17,7 @@ from service.health.router import router as health_router
 from service.intake.router import router as complaints_router
 from service.intake.schemas import ComplaintSubmission
 from service.media.router import router as photos_router
+from service.notifications.router import router as notifications_router
 from service.routing.admin import router as admin_routing_router
 from service.sla.router import admin_router as admin_sla_router
 from service.sla.router import router as sla_router
@@ -88,6 +89,7 @@ def create_app() -> FastAPI:
         admin_sla_router,
         admin_areas_router,
         audit_router,
+        notifications_router,
     ):
         app.include_router(router)
     return app

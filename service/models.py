@@ -8,6 +8,7 @@ from service.audit.models import AuditEvent
 from service.categories.models import Category, CategoryGroup
 from service.intake.models import Complaint, ComplaintEvent, ComplaintFollower, ExtensionRequest
 from service.media.models import Photo
+from service.notifications.models import Device, Notification, NotificationPreference, Outbox
 from service.routing.models import OfficerCategory, RoutingRule
 from service.sla.models import CalendarDay, Escalation, SlaPolicy
 from service.units.models import Unit, UnitArea
@@ -24,9 +25,13 @@ __all__ = [
     "Complaint",
     "ComplaintEvent",
     "ComplaintFollower",
+    "Device",
     "Escalation",
     "ExtensionRequest",
+    "Notification",
+    "NotificationPreference",
     "OfficerCategory",
+    "Outbox",
     "Photo",
     "Province",
     "RefreshToken",

@@ -42,6 +42,7 @@ def create_celery() -> Celery:
                 "task": "phananh.handling.scan_deadlines",
                 "schedule": settings.escalation_scan_seconds,
             },
+            "sweep-outbox": {"task": "phananh.notify.sweep", "schedule": settings.notify_sweep_seconds},
         },
     )
     return app

@@ -3,6 +3,16 @@
 from workers.app import celery_app
 from workers.handling import close_unrated, escalate, scan_deadlines
 from workers.media import process_photo
+from workers.notify import deliver, sweep
 from workers.system import heartbeat
 
-__all__ = ["celery_app", "close_unrated", "escalate", "heartbeat", "process_photo", "scan_deadlines"]
+__all__ = [
+    "celery_app",
+    "close_unrated",
+    "deliver",
+    "escalate",
+    "heartbeat",
+    "process_photo",
+    "scan_deadlines",
+    "sweep",
+]

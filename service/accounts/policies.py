@@ -4,6 +4,7 @@ Routes declare the caller they need (``CurrentUser``, ``StaffUser``, ``AdminUser
 and never check roles themselves.
 """
 
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -36,7 +37,16 @@ def get_optional_user(session: SessionDep, token: Annotated[str | None, Depends(
     return get_current_user(session, token) if token else None
 
 
+def get_access_expiry(token: Annotated[str | None, Depends(_bearer)]) -> datetime:
+    """When the caller's access token runs out: a long-lived answer (a live stream) ends
+    then, and the client comes back with a fresh token."""
+    if not token:
+        raise NotAuthenticated()
+    return decode_access_token(token).expires_at
+
+
 CurrentUser = Annotated[User, Depends(get_current_user)]
+AccessExpiry = Annotated[datetime, Depends(get_access_expiry)]
 OptionalUser = Annotated[User | None, Depends(get_optional_user)]
 
 

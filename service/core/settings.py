@@ -75,6 +75,15 @@ class Settings(BaseSettings):
     # the in-app inbox needs none.
     # How long one delivery attempt may take (connect, send, wait for the answer).
     notify_timeout_seconds: float = 10
+    # The relay: a delivery that fails for now is tried again after base x 2^attempts
+    # seconds (at most max), and given up after max_attempts. The sweep looks for
+    # deliveries whose time has come (and for those whose first request was lost: a
+    # delivery is claimed for claim_seconds when its task is sent).
+    notify_retry_base_seconds: float = 30
+    notify_retry_max_seconds: float = 3600
+    notify_max_attempts: int = 10
+    notify_sweep_seconds: float = 15
+    notify_claim_seconds: float = 60
     # Mobile push through FCM HTTP v1. The access token is a short-lived OAuth token for
     # the Firebase service account; whoever deploys keeps it fresh.
     fcm_base_url: str = "https://fcm.googleapis.com"

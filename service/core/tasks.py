@@ -20,6 +20,8 @@ class TaskName:
     CLOSE_UNRATED = "phananh.handling.close_unrated"
     SCAN_DEADLINES = "phananh.handling.scan_deadlines"
     ESCALATE = "phananh.handling.escalate"
+    DELIVER = "phananh.notify.deliver"
+    SWEEP_OUTBOX = "phananh.notify.sweep"
 
 
 @lru_cache

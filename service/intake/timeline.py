@@ -7,6 +7,7 @@ from sqlmodel import Session
 from service import audit
 from service.accounts.models import User
 from service.intake.models import Complaint, ComplaintEvent
+from service.notifications import live, outbox
 
 # action -> (Vietnamese, English), as the citizen and the officer read them.
 LABELS: dict[str, tuple[str, str]] = {
@@ -78,4 +79,8 @@ def record(
         before={"status": from_status} if from_status else None,
         after={"status": to_status, "note": note, "internal_note": internal_note, "data": data or {}},
     )
+    # Whoever the line concerns hears of it: inbox and outbox rows in this transaction,
+    # the live stream once it commits.
+    outbox.on_line(session, complaint, event)
+    live.publish_after_commit(session, complaint, event)
     return event

@@ -95,13 +95,6 @@ class NoExtensionPending(PhanAnhError):
     message_en = "There is no extension request waiting for a decision."
 
 
-class InvalidCursor(PhanAnhError):
-    status_code = 422
-    code = "invalid_cursor"
-    message = "Con trỏ phân trang không hợp lệ."
-    message_en = "The paging cursor is not valid."
-
-
 class NoQueue(PhanAnhError):
     status_code = 403
     code = "forbidden"

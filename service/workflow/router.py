@@ -1,8 +1,6 @@
 """Handling actions on a report, ``POST /api/v1/complaints/{id}/actions/<action>``, and
 the dispatcher's queue. Each action answers with the report as staff see it."""
 
-import base64
-import json
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -17,6 +15,7 @@ from service.areas import repository as areas
 from service.categories import repository as categories
 from service.core.database import SessionDep
 from service.core.errors import NotAuthenticated, NotFound, PermissionDenied, responses
+from service.core.paging import InvalidCursor, decode_cursor, encode_cursor
 from service.core.timeutil import utcnow
 from service.intake import views
 from service.intake.errors import InvalidSubmission, MissingPhoto, PhotoInvalid, TooManyPhotos, UnknownCategory
@@ -30,7 +29,6 @@ from service.units.models import Unit
 from service.workflow import repository, service
 from service.workflow.errors import (
     ExtensionPending,
-    InvalidCursor,
     InvalidOfficer,
     InvalidTransition,
     NobodyInUnit,
@@ -257,15 +255,14 @@ def dispatch_queue(
 
 
 def _cursor(complaint: Complaint) -> str:
-    raw = json.dumps([complaint.due_at.isoformat() if complaint.due_at else None, str(complaint.id)])
-    return base64.urlsafe_b64encode(raw.encode()).decode()
+    return encode_cursor([complaint.due_at.isoformat() if complaint.due_at else None, str(complaint.id)])
 
 
 def _after(cursor: str | None) -> tuple[datetime | None, uuid.UUID] | None:
     if cursor is None:
         return None
+    due, last_id = decode_cursor(cursor, 2)
     try:
-        due, last_id = json.loads(base64.urlsafe_b64decode(cursor.encode()))
         return (datetime.fromisoformat(due) if due else None), uuid.UUID(last_id)
     except (ValueError, TypeError) as exc:
         raise InvalidCursor(field="cursor") from exc
