@@ -4,21 +4,12 @@ No mocks of httpx or smtplib: each test starts the peer on a free local port, th
 talks to it over TCP, and the test reads what the peer received.
 """
 
-import email
-import email.policy
-import json
-import socket
-import threading
 import time
-from collections import deque
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult, Envelope, LoginPassword
+from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from service.core.settings import Settings
 from service.notifications import (
@@ -31,78 +22,15 @@ from service.notifications import (
     TemporaryFailure,
     deliver_with_retry,
 )
+from tests.support.peers import HttpPeer, SmtpPeer, free_port, running_http_peer, running_smtp_peer
 
 ACCESS_TOKEN = "ya29.test-access-token"
 SMS_KEY = "sms-secret-key"
 VIETNAMESE = "Phản ánh của bạn về ổ gà trên đường Nguyễn Trãi đã được tiếp nhận. Cảm ơn bạn!"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def no_sleep(_: float) -> None:
     pass
-
-
-# --- A scripted HTTP peer ----------------------------------------------------------------
-
-
-@dataclass
-class Recorded:
-    method: str
-    path: str
-    headers: dict[str, str]
-    body: Any
-
-
-@dataclass
-class HttpPeer:
-    url: str
-    requests: list[Recorded] = field(default_factory=list)
-    # Answers given in order, then 200 {} for ever after: (status, json body, headers, delay seconds).
-    replies: deque[tuple[int, Any, dict[str, str], float]] = field(default_factory=deque)
-
-    def reply(self, status: int, body: Any = None, headers: dict[str, str] | None = None, delay: float = 0) -> None:
-        self.replies.append((status, body if body is not None else {}, headers or {}, delay))
-
-
-@pytest.fixture
-def http_peer() -> Iterator[HttpPeer]:
-    peer = HttpPeer(url="")
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            raw = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-            peer.requests.append(
-                Recorded("POST", self.path, {k.lower(): v for k, v in self.headers.items()}, json.loads(raw))
-            )
-            status, body, headers, delay = peer.replies.popleft() if peer.replies else (200, {}, {}, 0)
-            time.sleep(delay)
-            data = json.dumps(body).encode()
-            try:
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                for name, value in headers.items():
-                    self.send_header(name, value)
-                self.end_headers()
-                self.wfile.write(data)
-            except (BrokenPipeError, ConnectionResetError):
-                pass  # the client gave up (the timeout test)
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    peer.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    yield peer
-    server.shutdown()
-    server.server_close()
 
 
 def push_message(**overrides: Any) -> Message:
@@ -278,50 +206,16 @@ def test_sms_needs_its_settings() -> None:
 # --- Email -------------------------------------------------------------------------------
 
 
-class RecordingHandler:
-    """Keeps every accepted message; answers DATA from a script first (e.g. 451 once)."""
-
-    def __init__(self) -> None:
-        self.received: list[email.message.EmailMessage] = []
-        self.envelopes: list[Envelope] = []
-        self.data_replies: deque[str] = deque()
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Envelope) -> str:
-        if self.data_replies:
-            return self.data_replies.popleft()
-        self.envelopes.append(envelope)
-        self.received.append(
-            email.message_from_bytes(envelope.original_content or b"", policy=email.policy.default)  # type: ignore[arg-type]
-        )
-        return "250 OK"
-
-    async def handle_RCPT(self, server: Any, session: Any, envelope: Envelope, address: str, options: list[str]) -> str:
-        if address.endswith("@nowhere.invalid"):
-            return "550 5.1.1 No such user"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-
-@dataclass
-class SmtpPeer:
-    handler: RecordingHandler
-    port: int
-
-
-def _start_smtp(**options: Any) -> Iterator[SmtpPeer]:
-    handler = RecordingHandler()
-    port = free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=port, **options)
-    controller.start()
-    try:
-        yield SmtpPeer(handler, port)
-    finally:
-        controller.stop()
+@pytest.fixture
+def smtp_peer() -> Iterator[SmtpPeer]:
+    with running_smtp_peer() as peer:
+        yield peer
 
 
 @pytest.fixture
-def smtp_peer() -> Iterator[SmtpPeer]:
-    yield from _start_smtp()
+def http_peer() -> Iterator[HttpPeer]:
+    with running_http_peer() as peer:
+        yield peer
 
 
 def email_channel(peer: SmtpPeer, **settings: Any) -> EmailChannel:
@@ -418,10 +312,9 @@ def test_email_logs_in_when_a_username_is_set() -> None:
 
     # Plain-text AUTH is allowed here only because the peer is on the loopback. Only PLAIN
     # is offered so that smtplib does not retry a refused password with LOGIN.
-    peers = _start_smtp(
+    with running_smtp_peer(
         authenticator=authenticator, auth_require_tls=False, auth_required=True, auth_exclude_mechanism=["LOGIN"]
-    )
-    for peer in peers:
+    ) as peer:
         email_channel(peer, smtp_username="phananh", smtp_password="mat-khau").send(email_message())
         assert len(peer.handler.received) == 1
         with pytest.raises(PermanentFailure, match="SMTP 535") as caught:

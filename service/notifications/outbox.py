@@ -65,6 +65,8 @@ class Owed:
     event: Event
     user_ids: list[int]
     context: dict[str, Any] = field(default_factory=dict)
+    # The actor is not told of their own act, except for a receipt they keep.
+    tell_actor: bool = False
 
 
 def _citizens(session: Session, complaint: Complaint) -> list[int]:
@@ -91,7 +93,7 @@ def owed_for(session: Session, complaint: Complaint, line: ComplaintEvent) -> li
     officer_ids = [officer] if officer else []
     match line.action:
         case "submitted":
-            return [Owed(Event.received, [complaint.citizen_id])]
+            return [Owed(Event.received, [complaint.citizen_id], tell_actor=True)]
         case "assigned" | "reassigned" | "reopened":
             return [Owed(Event.new_work, officer_ids, {"due": _iso(complaint.ack_due_at)})]
         case "routed" | "transferred":
@@ -160,7 +162,7 @@ def _base_context(session: Session, complaint: Complaint) -> dict[str, Any]:
 
 
 def on_line(session: Session, complaint: Complaint, line: ComplaintEvent) -> list[Notification]:
-    """Write what the line owes (the actor is never told of their own action)."""
+    """Write what the line owes (the actor is not told of their own action)."""
     owed = owed_for(session, complaint, line)
     if not any(item.user_ids for item in owed):
         return []
@@ -171,7 +173,7 @@ def on_line(session: Session, complaint: Complaint, line: ComplaintEvent) -> lis
             (item.event, user_id, {**base, **item.context})
             for item in owed
             for user_id in dict.fromkeys(item.user_ids)
-            if user_id != line.actor_id
+            if item.tell_actor or user_id != line.actor_id
         ],
         complaint_id=complaint.id,
     )

@@ -83,7 +83,7 @@ def _message(session: Session, row: Outbox) -> Message:
     if not recipient:
         raise PermanentFailure(f"no {row.channel} address")
     words = render(notification.event, notification.context, user.language)
-    data = {"event": notification.event.value, "notification_id": str(notification.id)}
+    data = {"event": str(notification.event), "notification_id": str(notification.id)}
     if notification.complaint_id:
         data["complaint_id"] = str(notification.complaint_id)
     if code := notification.context.get("code"):

@@ -158,6 +158,8 @@ class _Context(dict[str, Any]):
 
 
 def render(event: Event, context: dict[str, Any], language: Language = Language.vi) -> Rendered:
+    # Rows loaded from the database carry plain strings.
+    event, language = Event(event), Language(language)
     title, body = TEMPLATES[event][language]
     values = _Context({key: value for key, value in context.items() if value is not None})
     for key in _BILINGUAL:
