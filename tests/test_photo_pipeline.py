@@ -200,3 +200,26 @@ def test_signed_urls_cannot_be_forged_or_used_for_originals(live_server):
     for url in (forged_variant, tampered, large.split("?")[0] + "?expires=1&signature=00"):
         response = httpx.get(live_server + url)
         assert response.status_code == 403 and response.json()["code"] == "invalid_photo_url"
+
+
+def test_a_photo_whose_task_was_lost_is_sent_again_by_the_sweep(client, db):
+    """Redis down when the report committed: the task never left. The photo row is the
+    record; beat's sweep finds it pending past the grace period, and only then."""
+    from datetime import timedelta
+
+    from service.core.timeutil import utcnow
+    from service.media.service import stranded
+    from tests.test_handling_dispatch import new_report
+
+    report = new_report(client)
+    photo = db.exec(select(Photo).where(Photo.complaint_id == uuid.UUID(report["id"]))).one()
+    grace = utcnow() - timedelta(minutes=10)
+    assert photo.status == "pending" and photo.id not in stranded(db, older_than=grace)
+    photo.created_at = utcnow() - timedelta(minutes=11)
+    db.add(photo)
+    db.flush()
+    assert photo.id in stranded(db, older_than=grace)
+    photo.status = "ready"
+    db.add(photo)
+    db.flush()
+    assert photo.id not in stranded(db, older_than=grace)

@@ -42,6 +42,10 @@ def create_celery() -> Celery:
                 "task": "phananh.handling.scan_deadlines",
                 "schedule": settings.escalation_scan_seconds,
             },
+            "resend-stranded-photos": {
+                "task": "phananh.media.resend_stranded",
+                "schedule": settings.photo_resend_scan_seconds,
+            },
             "sweep-outbox": {"task": "phananh.notify.sweep", "schedule": settings.notify_sweep_seconds},
         },
     )

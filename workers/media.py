@@ -1,11 +1,14 @@
 """Queue ``media``: the photo pipeline."""
 
 import uuid
+from datetime import timedelta
 
 from celery import Task
 
 from service.core.database import session_scope
+from service.core.settings import get_settings
 from service.core.tasks import TaskName
+from service.core.timeutil import utcnow
 from service.media import service
 from service.media.storage import get_storage
 from workers.app import celery_app
@@ -37,3 +40,14 @@ def process_photo(self: Task, photo_id: str) -> str | None:
             return "failed"
         # Backoff 1, 2, 4 s: long enough for a database failover or a storage hiccup.
         raise self.retry(exc=exc, countdown=2**self.request.retries) from exc
+
+
+@celery_app.task(name=TaskName.RESEND_STRANDED_PHOTOS)
+def resend_stranded_photos() -> int:
+    """Beat: photos left pending past ``PHOTO_RESEND_AFTER_SECONDS`` get their task again."""
+    older_than = utcnow() - timedelta(seconds=get_settings().photo_resend_after_seconds)
+    with session_scope() as session:
+        stranded = service.stranded(session, older_than=older_than)
+    for photo_id in stranded:
+        process_photo.delay(str(photo_id))
+    return len(stranded)

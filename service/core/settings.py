@@ -58,6 +58,11 @@ class Settings(BaseSettings):
     s3_access_key_id: SecretStr | None = None
     s3_secret_access_key: SecretStr | None = None
 
+    # A photo still pending this long after upload lost its task (Redis was down at
+    # commit); beat sends it again every PHOTO_RESEND_SCAN_SECONDS.
+    photo_resend_after_seconds: float = 600
+    photo_resend_scan_seconds: float = 300
+
     # Service levels when no policy in the database says otherwise, in working time
     # (iHanoi: take in within 8 working hours, urgent handled within 4; Đà Nẵng: 3 days).
     sla_ack_hours: float = 8

@@ -17,6 +17,7 @@ from service.core.transaction_hooks import on_commit
 class TaskName:
     HEARTBEAT = "phananh.system.heartbeat"
     PROCESS_PHOTO = "phananh.media.process_photo"
+    RESEND_STRANDED_PHOTOS = "phananh.media.resend_stranded"
     CLOSE_UNRATED = "phananh.handling.close_unrated"
     SCAN_DEADLINES = "phananh.handling.scan_deadlines"
     ESCALATE = "phananh.handling.escalate"

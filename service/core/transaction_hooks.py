@@ -5,11 +5,14 @@ Only the session's own transaction counts: a SAVEPOINT (begin_nested) released o
 back inside it changes nothing here.
 """
 
+import logging
 from collections.abc import Callable
 
 from sqlalchemy import event
 from sqlalchemy.orm import SessionTransaction
 from sqlmodel import Session
+
+log = logging.getLogger(__name__)
 
 Action = Callable[[], None]
 _ON_COMMIT = "phananh_on_commit"
@@ -32,8 +35,14 @@ def _register(session: Session, key: str, action: Action) -> None:
 @event.listens_for(Session, "after_commit")
 def _committed(session: Session) -> None:
     session.info.pop(_ON_ROLLBACK, None)
+    # The transaction has committed: nothing here may turn it into an error for the
+    # caller (a 500 for a change that took effect), nor stop the actions after it. What
+    # an action fails to do (Redis down) is picked up by the sweeps that look for it.
     for action in session.info.pop(_ON_COMMIT, []):
-        action()
+        try:
+            action()
+        except Exception:
+            log.exception("an action after commit failed; the change itself is committed")
 
 
 @event.listens_for(Session, "after_soft_rollback")

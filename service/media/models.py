@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, CheckConstraint, Column
+from sqlalchemy import BigInteger, CheckConstraint, Column, Index, text
 from sqlmodel import Field, SQLModel
 
 from service.core.columns import created_at_field, enum_field, optional_time_field
@@ -26,6 +26,8 @@ class Photo(SQLModel, table=True):
     __table_args__ = (
         CheckConstraint("status IN ('pending', 'ready', 'failed')", name="ck_photos_status"),
         CheckConstraint("kind IN ('report', 'result')", name="ck_photos_kind"),
+        # The sweep for photos whose task was lost: only the few still pending.
+        Index("ix_photos_pending", "created_at", postgresql_where=text("status = 'pending'")),
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)

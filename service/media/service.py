@@ -2,6 +2,7 @@
 
 import logging
 import uuid
+from datetime import datetime
 
 from geoalchemy2 import Geography
 from sqlalchemy import BigInteger, cast, func, literal
@@ -144,3 +145,16 @@ def give_up(*, session: Session, photo_id: uuid.UUID, reason: str) -> None:
     complaint = session.get(Complaint, photo.complaint_id)
     assert complaint is not None
     _fail(session, photo, complaint, reason)
+
+
+def stranded(session: Session, *, older_than: datetime, limit: int = 500) -> list[uuid.UUID]:
+    """Photos still pending long after upload: their task was lost (Redis was down when
+    the report committed). Sending them again is safe: processing skips what is done."""
+    return list(
+        session.exec(
+            select(Photo.id)
+            .where(Photo.status == PhotoStatus.pending, col(Photo.created_at) < older_than)
+            .order_by(col(Photo.created_at))
+            .limit(limit)
+        )
+    )

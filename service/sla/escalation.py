@@ -28,8 +28,8 @@ class Level(IntEnum):
     escalated = 150  # the dispatchers
 
 
-# The timeline line each level writes (staff only), and who must hear it (issue 6
-# delivers the notifications; the line is the record that it is owed).
+# The timeline line each level writes (staff only), and who must hear it: the line's
+# ``notify`` is what service/notifications/outbox.py turns into notifications.
 ACTIONS = {Level.warning: "deadline_warning", Level.overdue: "overdue", Level.escalated: "escalated"}
 AUDIENCE = {
     Level.warning: ("officer",),
