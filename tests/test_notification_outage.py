@@ -250,11 +250,23 @@ def test_every_notification_arrives_exactly_once_across_a_redis_restart(database
     engine = create_engine(DATABASE_URL)
     processes = Processes(Path(tempfile.mkdtemp(prefix="phananh-outage-")))
     tag = uuid.uuid4().hex[:8]
-    with engine.connect() as connection:
+    with engine.begin() as connection:
         found = connection.execute(
             text("SELECT username, email FROM users WHERE username = ANY(:u)"), {"u": list(OFFICERS)}
         )
         officer_emails = {username: email for username, email in found}
+        # Other tests on this database may have added officers to the same office; routing
+        # would pick the least loaded. Off duty for this test, so the report goes to a
+        # demo officer whose addresses the test knows.
+        parked = list(
+            connection.execute(
+                text(
+                    "UPDATE users SET on_duty = false WHERE on_duty AND role = 'officer' AND NOT username = ANY(:u) "
+                    "AND unit_id = (SELECT unit_id FROM users WHERE username = :first) RETURNING id"
+                ),
+                {"u": list(OFFICERS), "first": OFFICERS[0]},
+            ).scalars()
+        )
     started = time.monotonic()
     with running_http_peer() as fcm, running_http_peer() as sms, running_smtp_peer() as smtp:
         redis_port, api_port = free_port(), free_port()
@@ -424,5 +436,6 @@ def test_every_notification_arrives_exactly_once_across_a_redis_restart(database
                         text("UPDATE users SET email = :email WHERE username = :u"), {"email": email, "u": username}
                     )
                 connection.execute(text("DELETE FROM devices WHERE token LIKE :tokens"), {"tokens": f"%-{tag}"})
+                connection.execute(text("UPDATE users SET on_duty = true WHERE id = ANY(:ids)"), {"ids": parked})
             engine.dispose()
             shutil.rmtree(processes.directory, ignore_errors=True)

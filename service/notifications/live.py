@@ -75,6 +75,11 @@ def _key(event_id: str) -> tuple[int, int]:
     return int(millis), int(seq or 0)
 
 
+def valid_event_id(value: str) -> bool:
+    """An id Redis could have written: two unsigned 64-bit numbers."""
+    return bool(EVENT_ID.match(value)) and max(_key(value)) < 2**64
+
+
 def sse(event: str, data: dict[str, Any], event_id: str | None = None) -> str:
     head = f"id: {event_id}\n" if event_id else ""
     return f"{head}event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
@@ -94,14 +99,18 @@ class LiveStream:
 
     async def open(self, last_event_id: str | None) -> None:
         try:
+            last = await self.client.xrevrange(STREAM_KEY, count=1)
+            newest = last[0][0] if last else "0-0"
+            self.cursor = newest
             if last_event_id:
-                self.cursor = last_event_id
                 first = await self.client.xrange(STREAM_KEY, count=1)
-                # Older than anything kept: some changes are gone, the client must reload.
-                self.gap = bool(first) and _key(last_event_id) < _key(first[0][0])
-            else:
-                last = await self.client.xrevrange(STREAM_KEY, count=1)
-                self.cursor = last[0][0] if last else "0-0"
+                wanted = _key(last_event_id)
+                # Older than anything kept (changes are gone) or newer than anything
+                # written (not our id): the client must reload, and gets only what
+                # follows; replaying old changes over fresh state would undo it.
+                self.gap = bool(first) and (wanted < _key(first[0][0]) or wanted > _key(newest))
+                if not self.gap:
+                    self.cursor = last_event_id
         except BaseException:
             await self.client.aclose()
             raise

@@ -16,7 +16,7 @@ from service.core.errors import NotAuthenticated, NotFound, responses
 from service.core.paging import InvalidCursor
 from service.notifications import inbox, preferences
 from service.notifications.errors import EventNotForRole, InvalidLastEventId, LiveUnavailable, PreferenceLocked
-from service.notifications.live import EVENT_ID, LiveStream
+from service.notifications.live import LiveStream, valid_event_id
 from service.notifications.models import Device, Notification
 from service.notifications.policies import Viewer
 from service.notifications.schemas import (
@@ -153,7 +153,7 @@ async def stream(
     province's (dispatchers, admins), your own (citizens). Reconnect with
     ``Last-Event-ID`` to receive what you missed; the stream ends when your access token
     does (event ``expired``)."""
-    if last_event_id is not None and not EVENT_ID.match(last_event_id):
+    if last_event_id is not None and not valid_event_id(last_event_id):
         raise InvalidLastEventId(field="Last-Event-ID")
     live = LiveStream(Viewer.of(user), until=until)
     try:
