@@ -16,6 +16,7 @@ from service.core.settings import get_settings
 from service.health.router import router as health_router
 from service.intake.router import router as complaints_router
 from service.intake.schemas import ComplaintSubmission
+from service.ioc.router import router as ioc_router
 from service.media.router import router as photos_router
 from service.notifications.router import router as notifications_router
 from service.routing.admin import router as admin_routing_router
@@ -90,6 +91,7 @@ def create_app() -> FastAPI:
         admin_areas_router,
         audit_router,
         notifications_router,
+        ioc_router,
     ):
         app.include_router(router)
     return app

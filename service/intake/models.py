@@ -82,6 +82,15 @@ class Complaint(SQLModel, table=True):
         # Queues: an officer's or a unit's reports by the deadline that runs now.
         Index("ix_complaints_officer_due", "current_officer_id", "due_at", "id"),
         Index("ix_complaints_unit_due", "current_unit_id", "due_at", "id"),
+        # The IOC's figures: counts by state, today's intake, overdue now, handled in a period.
+        Index("ix_complaints_status_unit", "status", "current_unit_id"),
+        Index("ix_complaints_submitted_at", "submitted_at"),
+        Index("ix_complaints_due_at", "due_at", postgresql_where=text("due_at IS NOT NULL")),
+        Index(
+            "ix_complaints_resolved_at",
+            "resolved_at",
+            postgresql_where=text("status IN ('resolved', 'closed')"),
+        ),
     )
 
     # Random ids: the public code is sequential, the id in URLs is not guessable.
@@ -131,6 +140,11 @@ class Complaint(SQLModel, table=True):
     resolve_minutes: int | None = None
     acknowledged_at: datetime | None = optional_time_field()
     resolved_at: datetime | None = optional_time_field()
+    # The IOC's processing time: working minutes from arrival to the last resolution, less
+    # the time spent waiting for the citizen; set when resolved.
+    resolve_working_minutes: int | None = None
+    # The IOC's reopen rate: how many times the citizen reopened it.
+    reopened_count: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     closed_at: datetime | None = optional_time_field()
     # The officer's answer, and the citizen's verdict on it.
     result: str | None = Field(default=None, sa_column=Column(Text))

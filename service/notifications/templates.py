@@ -7,11 +7,10 @@ shown as Vietnam reads it: dd/MM/yyyy HH:mm in Asia/Ho_Chi_Minh.
 
 import string
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from service.accounts.models import Language
-from service.core.timeutil import to_local
+from service.core.timeutil import format_local
 from service.notifications.models import Event
 
 # (title, body) per language.
@@ -139,10 +138,8 @@ _BILINGUAL = ("category", "unit")
 CLOCK_WORDS = {"ack": ("tiếp nhận", "acknowledgement"), "resolve": ("xử lý", "resolution")}
 
 
-def format_time(value: datetime | str) -> str:
-    """dd/MM/yyyy HH:mm in Vietnam's time, as people there write it."""
-    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
-    return to_local(moment).strftime("%d/%m/%Y %H:%M")
+# One way to write a time for people, shared with the IOC's exports.
+format_time = format_local
 
 
 @dataclass(frozen=True)

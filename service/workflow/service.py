@@ -372,6 +372,7 @@ def resolve(
     before = _move(complaint, Action.resolve)
     complaint.result = result
     complaint.resolved_at = now
+    complaint.resolve_working_minutes = sla.working_minutes(session, complaint, until=now)
     session.add(complaint)
     store_photos(session, storage, complaint, photos, kind=PhotoKind.result)
     _line(
@@ -467,6 +468,7 @@ def reopen(session: Session, user: User, complaint_id: uuid.UUID, body: ReopenBo
         raise ReopenWindowPassed(field="complaint_id")
     before = _move(complaint, Action.reopen)
     complaint.closed_at = None
+    complaint.reopened_count += 1
     # Back to the officer who resolved it, on fresh clocks.
     sla.on_assigned(session, complaint, now, restart=True)
     session.add(complaint)

@@ -1,0 +1,233 @@
+"""The IOC's figures in SQL, over the reports' columns that the workflow keeps.
+
+A report's processing time is stored when it is resolved (working minutes from arrival,
+less the time it waited for the citizen: ``resolve_working_minutes``), and each reopening
+counts in ``reopened_count``; the figures are plain aggregates over those, kept fast by
+the indexes named in service/intake/models.py.
+"""
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import text
+from sqlmodel import Session
+
+from service.ioc.policies import Scope
+
+FINISHED = "status IN ('resolved', 'closed')"
+
+
+class GroupBy(StrEnum):
+    officer = "officer"
+    unit = "unit"
+    category = "category"
+    area = "area"
+
+
+# group -> (the report's column, the table it names, that table's code and name)
+_GROUPS: dict[GroupBy, tuple[str, str, str, str]] = {
+    GroupBy.officer: ("current_officer_id", "users", "username", "full_name"),
+    GroupBy.unit: ("current_unit_id", "units", "code", "name"),
+    GroupBy.category: ("category_id", "categories", "code", "name"),
+    GroupBy.area: ("area_id", "areas", "code", "name"),
+}
+
+
+def _scope(scope: Scope, params: dict[str, Any]) -> str:
+    if scope.unit_id is None:
+        return ""
+    params["unit_id"] = scope.unit_id
+    return " AND current_unit_id = :unit_id"
+
+
+@dataclass(frozen=True)
+class Summary:
+    by_status: dict[str, int]
+    intake_today: int
+    overdue_now: int
+    handled_this_month: int
+    on_time_this_month: int
+
+
+def summary(session: Session, scope: Scope, *, now: datetime, today: datetime, month: datetime) -> Summary:
+    params: dict[str, Any] = {"now": now, "today": today, "month": month}
+    where = _scope(scope, params)
+    statement = f"SELECT status, count(*) FROM complaints WHERE true{where} GROUP BY status"
+    by_status = dict(session.execute(text(statement), params).all())
+    row = session.execute(
+        text(
+            f"""
+            SELECT
+                (SELECT count(*) FROM complaints WHERE submitted_at >= :today{where}),
+                (SELECT count(*) FROM complaints WHERE due_at < :now{where}),
+                count(*),
+                count(*) FILTER (WHERE resolved_at <= resolve_due_at)
+            FROM complaints WHERE {FINISHED} AND resolved_at >= :month{where}
+            """
+        ),
+        params,
+    ).one()
+    return Summary(by_status, row[0], row[1], row[2], row[3])
+
+
+@dataclass(frozen=True)
+class Performance:
+    key: int
+    code: str
+    name: str
+    handled: int
+    on_time: int
+    median_minutes: float | None
+    p90_minutes: float | None
+    overdue: int
+    reopened: int
+    rated: int
+    average_rating: float | None
+
+
+def performance(
+    session: Session, scope: Scope, group_by: GroupBy, *, start: datetime, end: datetime, now: datetime
+) -> list[Performance]:
+    """Per group: reports handled (resolved or closed) in [start, end), how many on time,
+    median and p90 processing time, how many were ever reopened, ratings; and how many of
+    the group's reports are overdue now."""
+    column, table, code, name = _GROUPS[group_by]
+    params: dict[str, Any] = {"start": start, "end": end, "now": now}
+    where = _scope(scope, params)
+    rows = session.execute(
+        text(
+            f"""
+            WITH handled AS (
+                SELECT {column} AS key,
+                       count(*) AS handled,
+                       count(*) FILTER (WHERE resolved_at <= resolve_due_at) AS on_time,
+                       percentile_cont(0.5) WITHIN GROUP (ORDER BY resolve_working_minutes) AS median_minutes,
+                       percentile_cont(0.9) WITHIN GROUP (ORDER BY resolve_working_minutes) AS p90_minutes,
+                       count(*) FILTER (WHERE reopened_count > 0) AS reopened,
+                       count(rating) AS rated,
+                       avg(rating)::float AS average_rating
+                FROM complaints
+                WHERE {FINISHED} AND resolved_at >= :start AND resolved_at < :end
+                      AND {column} IS NOT NULL{where}
+                GROUP BY 1
+            ), overdue AS (
+                SELECT {column} AS key, count(*) AS overdue
+                FROM complaints WHERE due_at < :now AND {column} IS NOT NULL{where}
+                GROUP BY 1
+            )
+            SELECT g.id, g.{code}, g.{name},
+                   coalesce(h.handled, 0), coalesce(h.on_time, 0), h.median_minutes, h.p90_minutes,
+                   coalesce(o.overdue, 0), coalesce(h.reopened, 0), coalesce(h.rated, 0), h.average_rating
+            FROM handled h
+            FULL JOIN overdue o ON o.key = h.key
+            JOIN {table} g ON g.id = coalesce(h.key, o.key)
+            ORDER BY 4 DESC, 8 DESC, 2
+            """
+        ),
+        params,
+    ).all()
+    return [Performance(*row) for row in rows]
+
+
+@dataclass(frozen=True)
+class Overdue:
+    id: Any
+    code: str
+    status: str
+    category_code: str
+    category_name: str
+    unit_code: str | None
+    unit_name: str | None
+    officer_username: str | None
+    officer_name: str | None
+    area_code: str
+    area_name: str
+    submitted_at: datetime
+    due_at: datetime
+
+
+def overdue(session: Session, scope: Scope, *, now: datetime, limit: int, offset: int) -> tuple[list[Overdue], int]:
+    """Reports past the deadline of the clock running now, the longest overdue first."""
+    params: dict[str, Any] = {"now": now, "limit": limit, "offset": offset}
+    where = _scope(scope, params).replace("current_unit_id", "c.current_unit_id")
+    counted = f"SELECT count(*) FROM complaints c WHERE c.due_at < :now{where}"
+    total = session.execute(text(counted), params).scalar_one()
+    rows = session.execute(
+        text(
+            f"""
+            SELECT c.id, c.code, c.status, cat.code, cat.name, u.code, u.name, o.username, o.full_name,
+                   a.code, a.name, c.submitted_at, c.due_at
+            FROM complaints c
+            JOIN categories cat ON cat.id = c.category_id
+            JOIN areas a ON a.id = c.area_id
+            LEFT JOIN units u ON u.id = c.current_unit_id
+            LEFT JOIN users o ON o.id = c.current_officer_id
+            WHERE c.due_at < :now{where}
+            ORDER BY c.due_at, c.id
+            LIMIT :limit OFFSET :offset
+            """
+        ),
+        params,
+    ).all()
+    return [Overdue(*row) for row in rows], total
+
+
+def hotspots(
+    session: Session,
+    scope: Scope,
+    *,
+    since: datetime,
+    eps_m: float,
+    min_reports: int,
+    category_code: str | None,
+    limit: int = 500,
+) -> dict[str, Any]:
+    """Clusters of open reports (DBSCAN in metres, per category) as a GeoJSON
+    FeatureCollection: each cluster's centre, outline and size, the largest first."""
+    params: dict[str, Any] = {"since": since, "eps": eps_m, "min": min_reports, "limit": limit}
+    where = _scope(scope, params).replace("current_unit_id", "c.current_unit_id")
+    if category_code:
+        params["category"] = category_code
+        where += " AND cat.code = :category"
+    rows = session.execute(
+        text(
+            f"""
+            WITH open_reports AS (
+                SELECT c.location, cat.code AS category, cat.name AS category_name,
+                       ST_ClusterDBSCAN(ST_Transform(c.location, 32648), eps := :eps, minpoints := :min)
+                           OVER (PARTITION BY c.category_id) AS cluster
+                FROM complaints c JOIN categories cat ON cat.id = c.category_id
+                WHERE c.status IN ('submitted', 'assigned', 'acknowledged', 'in_progress', 'awaiting_info',
+                                   'reopened')
+                      AND c.submitted_at >= :since{where}
+            )
+            SELECT category, category_name, count(*) AS reports,
+                   ST_AsGeoJSON(ST_Centroid(ST_Collect(location)), 6),
+                   ST_AsGeoJSON(ST_ConvexHull(ST_Collect(location)), 6)
+            FROM open_reports WHERE cluster IS NOT NULL
+            GROUP BY category, category_name, cluster
+            ORDER BY reports DESC, category
+            LIMIT :limit
+            """
+        ),
+        params,
+    ).all()
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "geometry": json.loads(centre),
+                "properties": {
+                    "category": category,
+                    "category_name": category_name,
+                    "reports": reports,
+                    "outline": json.loads(outline),
+                },
+            }
+            for category, category_name, reports, centre, outline in rows
+        ],
+    }
