@@ -29,3 +29,4 @@ bench:
 	.venv/bin/python -m bench.photos
 	.venv/bin/python -m bench.routing
 	.venv/bin/python -m bench.queue
+	.venv/bin/python -m bench.ioc

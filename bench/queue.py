@@ -79,15 +79,17 @@ FROM shaped
 """
 
 
-def load_reports(total: int, batch: int = 100_000) -> float:
+def load_reports(
+    total: int, batch: int = 100_000, *, sql: str = LOAD, url: str = DATABASE_URL, label: str = "bench.queue"
+) -> float:
     started = time.perf_counter()
-    engine = create_engine(DATABASE_URL)
+    engine = create_engine(url)
     try:
         for first in range(1, total + 1, batch):
             last = min(total, first + batch - 1)
             with engine.begin() as connection:
-                connection.execute(text(LOAD), {"first": first, "last": last})
-            print(f"[bench.queue]   {last:,} reports", flush=True)
+                connection.execute(text(sql), {"first": first, "last": last})
+            print(f"[{label}]   {last:,} reports", flush=True)
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             connection.execute(text("VACUUM ANALYZE complaints"))
     finally:

@@ -355,6 +355,8 @@ IOC_ROUTES = [
     "/api/v1/ioc/overdue",
     "/api/v1/ioc/overdue/export",
     "/api/v1/ioc/hotspots",
+    "/api/v1/ioc/trends",
+    "/api/v1/ioc/wards",
 ]
 
 
@@ -364,3 +366,67 @@ def test_the_ioc_figures_are_for_the_ioc_and_unit_leads(client, auth, path):
     for role in DEMO_USERS:
         status = client.get(path, headers=auth(role)).status_code
         assert status == (403 if role in ("citizen", "officer") else 200), role
+
+
+# --- trends and the wards map ------------------------------------------------------------
+
+
+def bucket_of(moment: datetime, bucket: str) -> date:
+    day = to_local(moment).date()
+    if bucket == "week":
+        return day - timedelta(days=day.weekday())
+    if bucket == "month":
+        return day.replace(day=1)
+    return day
+
+
+@pytest.mark.parametrize("bucket", ["day", "week", "month"])
+def test_trends_equal_a_brute_force_recount(client, auth, history, bucket):
+    today = to_local(utcnow()).date()
+    first = today - timedelta(days=75)
+    response = client.get(f"/api/v1/ioc/trends?bucket={bucket}&from={first}&to={today}", headers=auth("dispatcher"))
+    assert response.status_code == 200, response.text
+    start, end = midnight(first), midnight(today + timedelta(days=1))
+    points: dict[date, dict] = {}
+    cursor = bucket_of(start, bucket)
+    while cursor <= today:
+        points[cursor] = {"intake": 0, "handled": 0, "on_time": 0, "minutes": []}
+        cursor = (
+            cursor + timedelta(days=1 if bucket == "day" else 7)
+            if bucket != "month"
+            else (cursor.replace(day=28) + timedelta(days=4)).replace(day=1)
+        )
+    for s in history:
+        if start <= s.submitted_at < end:
+            points[bucket_of(s.submitted_at, bucket)]["intake"] += 1
+        if s.status in FINISHED and start <= s.resolved_at < end:
+            point = points[bucket_of(s.resolved_at, bucket)]
+            point["handled"] += 1
+            point["on_time"] += s.resolved_at <= s.resolve_due_at
+            point["minutes"].append(s.minutes)
+    expected = [
+        {
+            "start": day.isoformat(),
+            "intake": p["intake"],
+            "handled": p["handled"],
+            "on_time": p["on_time"],
+            "median_hours": round(percentile(p["minutes"], 0.5) / 60, 2) if p["minutes"] else None,
+        }
+        for day, p in points.items()
+    ]
+    assert response.json()["points"] == expected
+    assert sum(p["handled"] for p in expected) > 1000
+
+
+def test_the_wards_map_has_every_ward_outline_with_its_open_and_overdue_reports(client, db, auth, history):
+    now = utcnow()
+    body = client.get("/api/v1/ioc/wards", headers=auth("dispatcher")).json()
+    assert len(body["features"]) == 92
+    code_of = codes(db, "areas", "code")
+    open_ = Counter(code_of[s.area_id] for s in history if s.status in (*IN_HAND, "awaiting_info", "submitted"))
+    late = Counter(code_of[s.area_id] for s in history if s.due_at is not None and s.due_at < now)
+    for feature in body["features"]:
+        props = feature["properties"]
+        assert feature["geometry"]["type"] in ("Polygon", "MultiPolygon")
+        assert (props["open"], props["overdue"]) == (open_[props["code"]], late[props["code"]]), props["code"]
+    assert sum(f["properties"]["open"] for f in body["features"]) == sum(open_.values()) > 0

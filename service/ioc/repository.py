@@ -231,3 +231,96 @@ def hotspots(
             for category, category_name, reports, centre, outline in rows
         ],
     }
+
+
+class Bucket(StrEnum):
+    day = "day"
+    week = "week"  # ISO weeks, from Monday
+    month = "month"
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    start: Any  # the bucket's first day, in Vietnam
+    intake: int
+    handled: int
+    on_time: int
+    median_minutes: float | None
+
+
+def trends(session: Session, scope: Scope, bucket: Bucket, *, start: datetime, end: datetime) -> list[TrendPoint]:
+    """Per day, week or month of Vietnam's calendar: reports received, reports handled
+    (resolved or closed), how many of those on time, and their median processing time."""
+    params: dict[str, Any] = {"start": start, "end": end, "bucket": bucket.value}
+    where = _scope(scope, params)
+    local = "AT TIME ZONE 'Asia/Ho_Chi_Minh'"
+    rows = session.execute(
+        text(
+            f"""
+            WITH buckets AS (
+                SELECT generate_series(
+                    date_trunc(:bucket, CAST(:start AS timestamptz) {local}),
+                    CAST(:end AS timestamptz) {local} - interval '1 microsecond',
+                    CAST('1 ' || :bucket AS interval)
+                ) AS start
+            ), intake AS (
+                SELECT date_trunc(:bucket, submitted_at {local}) AS start, count(*) AS n
+                FROM complaints WHERE submitted_at >= :start AND submitted_at < :end{where}
+                GROUP BY 1
+            ), handled AS (
+                SELECT date_trunc(:bucket, resolved_at {local}) AS start, count(*) AS n,
+                       count(*) FILTER (WHERE resolved_at <= resolve_due_at) AS on_time,
+                       percentile_cont(0.5) WITHIN GROUP (ORDER BY resolve_working_minutes) AS median_minutes
+                FROM complaints
+                WHERE {FINISHED} AND resolved_at >= :start AND resolved_at < :end{where}
+                GROUP BY 1
+            )
+            SELECT b.start::date, coalesce(i.n, 0), coalesce(h.n, 0), coalesce(h.on_time, 0), h.median_minutes
+            FROM buckets b
+            LEFT JOIN intake i ON i.start = b.start
+            LEFT JOIN handled h ON h.start = b.start
+            ORDER BY b.start
+            """
+        ),
+        params,
+    ).all()
+    return [TrendPoint(*row) for row in rows]
+
+
+def wards(session: Session, scope: Scope, *, province_code: str, now: datetime) -> dict[str, Any]:
+    """The province's ward outlines (simplified for the map: ~50 m) with the open and
+    overdue reports in each, as a GeoJSON FeatureCollection."""
+    params: dict[str, Any] = {"province": province_code, "now": now}
+    where = _scope(scope, params)
+    rows = session.execute(
+        text(
+            f"""
+            WITH counts AS (
+                SELECT area_id,
+                       count(*) FILTER (WHERE status IN ('submitted', 'assigned', 'acknowledged', 'in_progress',
+                                                        'awaiting_info', 'reopened')) AS open,
+                       count(*) FILTER (WHERE due_at < :now) AS overdue
+                FROM complaints
+                WHERE status NOT IN ('resolved', 'closed', 'rejected', 'duplicate'){where}
+                GROUP BY area_id
+            )
+            SELECT a.code, a.name, a.name_en, coalesce(c.open, 0), coalesce(c.overdue, 0),
+                   ST_AsGeoJSON(ST_SimplifyPreserveTopology(a.geom, 0.0005), 5)
+            FROM areas a LEFT JOIN counts c ON c.area_id = a.id
+            WHERE a.province_code = :province
+            ORDER BY a.code
+            """
+        ),
+        params,
+    ).all()
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "geometry": json.loads(geometry),
+                "properties": {"code": code, "name": name, "name_en": name_en, "open": open_, "overdue": overdue},
+            }
+            for code, name, name_en, open_, overdue, geometry in rows
+        ],
+    }

@@ -16,14 +16,16 @@ from service.intake.errors import UnknownCategory
 from service.intake.models import OPEN_STATUSES
 from service.ioc import exports, repository
 from service.ioc.policies import IocScope, Scope
-from service.ioc.repository import GroupBy
+from service.ioc.repository import Bucket, GroupBy
 from service.ioc.schemas import (
-    HotspotCollection,
+    FeatureCollection,
     OverduePage,
     OverdueRead,
     PerformanceRead,
     PerformanceRow,
     SummaryRead,
+    TrendPointRead,
+    TrendsRead,
 )
 from service.sla.service import calendar
 
@@ -252,7 +254,7 @@ def overdue_export(
     return _file(format, f"overdue-{to_local(utcnow()).date()}", OVERDUE_COLUMNS, rows)
 
 
-@router.get("/hotspots", response_model=HotspotCollection, responses=responses(UnknownCategory))
+@router.get("/hotspots", response_model=FeatureCollection, responses=responses(UnknownCategory))
 def hotspots(
     scope: IocScope,
     session: SessionDep,
@@ -273,3 +275,46 @@ def hotspots(
         min_reports=min_reports,
         category_code=category,
     )
+
+
+@router.get("/trends", response_model=TrendsRead, responses=responses(InvalidPeriod))
+def trends(
+    scope: IocScope,
+    session: SessionDep,
+    bucket: Bucket = Bucket.day,
+    first: FromDate = None,
+    last: ToDate = None,
+):
+    """Reports received and handled per day, week or month, with the on-time count and
+    the median processing time: the dashboard's charts."""
+    start, end = _period(first, last, utcnow())
+    if bucket == Bucket.day and (end - start).days > 366:
+        raise InvalidPeriod(
+            "Theo ngày, khoảng thời gian tối đa là một năm.", "By day, the period is at most a year.", field="from"
+        )
+    points = repository.trends(session, scope, bucket, start=start, end=end)
+    return TrendsRead(
+        bucket=bucket,
+        points=[
+            TrendPointRead(
+                start=p.start,
+                intake=p.intake,
+                handled=p.handled,
+                on_time=p.on_time,
+                median_hours=_hours(p.median_minutes),
+            )
+            for p in points
+        ],
+    )
+
+
+# The province the IOC watches (Thái Nguyên); one deployment serves one province.
+PROVINCE_CODE = "19"
+
+
+@router.get("/wards", response_model=FeatureCollection)
+def wards(scope: IocScope, session: SessionDep, response: Response):
+    """The province's wards, outlines simplified for the map, with the open and overdue
+    reports in each. The dashboard draws these even when no tile server is reachable."""
+    response.headers["Cache-Control"] = "private, max-age=60"
+    return repository.wards(session, scope, province_code=PROVINCE_CODE, now=utcnow())

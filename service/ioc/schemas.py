@@ -1,6 +1,7 @@
 """The IOC's figures as the console and the dashboard read them."""
 
 import uuid
+from datetime import date
 from typing import Any
 
 from pydantic import Field
@@ -65,6 +66,19 @@ class OverduePage(ReadModel):
     limit: int
 
 
-class HotspotCollection(ReadModel):
+class FeatureCollection(ReadModel):
     type: str = "FeatureCollection"
     features: list[dict[str, Any]]
+
+
+class TrendPointRead(ReadModel):
+    start: date = Field(description="The first day of the day, week (Monday) or month, in Vietnam")
+    intake: int
+    handled: int
+    on_time: int
+    median_hours: float | None
+
+
+class TrendsRead(ReadModel):
+    bucket: str
+    points: list[TrendPointRead]
