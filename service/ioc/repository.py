@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlmodel import Session
 
+from service.intake.models import OPEN_SQL
 from service.ioc.policies import Scope
 
 FINISHED = "status IN ('resolved', 'closed')"
@@ -132,25 +133,9 @@ def performance(
     return [Performance(*row) for row in rows]
 
 
-@dataclass(frozen=True)
-class Overdue:
-    id: Any
-    code: str
-    status: str
-    category_code: str
-    category_name: str
-    unit_code: str | None
-    unit_name: str | None
-    officer_username: str | None
-    officer_name: str | None
-    area_code: str
-    area_name: str
-    submitted_at: datetime
-    due_at: datetime
-
-
-def overdue(session: Session, scope: Scope, *, now: datetime, limit: int, offset: int) -> tuple[list[Overdue], int]:
-    """Reports past the deadline of the clock running now, the longest overdue first."""
+def overdue(session: Session, scope: Scope, *, now: datetime, limit: int, offset: int) -> tuple[list[Any], int]:
+    """Reports past the deadline of the clock running now, the longest overdue first; each
+    row names its fields as ``OverdueRead`` does."""
     params: dict[str, Any] = {"now": now, "limit": limit, "offset": offset}
     where = _scope(scope, params).replace("current_unit_id", "c.current_unit_id")
     counted = f"SELECT count(*) FROM complaints c WHERE c.due_at < :now{where}"
@@ -158,8 +143,9 @@ def overdue(session: Session, scope: Scope, *, now: datetime, limit: int, offset
     rows = session.execute(
         text(
             f"""
-            SELECT c.id, c.code, c.status, cat.code, cat.name, u.code, u.name, o.username, o.full_name,
-                   a.code, a.name, c.submitted_at, c.due_at
+            SELECT c.id, c.code, c.status, cat.code AS category_code, cat.name AS category_name,
+                   u.code AS unit_code, u.name AS unit_name, o.username AS officer_username,
+                   o.full_name AS officer_name, a.code AS area_code, a.name AS area_name, c.submitted_at, c.due_at
             FROM complaints c
             JOIN categories cat ON cat.id = c.category_id
             JOIN areas a ON a.id = c.area_id
@@ -171,8 +157,8 @@ def overdue(session: Session, scope: Scope, *, now: datetime, limit: int, offset
             """
         ),
         params,
-    ).all()
-    return [Overdue(*row) for row in rows], total
+    ).mappings()
+    return list(rows), total
 
 
 def hotspots(
@@ -200,9 +186,7 @@ def hotspots(
                        ST_ClusterDBSCAN(ST_Transform(c.location, 32648), eps := :eps, minpoints := :min)
                            OVER (PARTITION BY c.category_id) AS cluster
                 FROM complaints c JOIN categories cat ON cat.id = c.category_id
-                WHERE c.status IN ('submitted', 'assigned', 'acknowledged', 'in_progress', 'awaiting_info',
-                                   'reopened')
-                      AND c.submitted_at >= :since{where}
+                WHERE c.{OPEN_SQL} AND c.submitted_at >= :since{where}
             )
             SELECT category, category_name, count(*) AS reports,
                    ST_AsGeoJSON(ST_Centroid(ST_Collect(location)), 6),
@@ -297,8 +281,7 @@ def wards(session: Session, scope: Scope, *, province_code: str, now: datetime) 
             f"""
             WITH counts AS (
                 SELECT area_id,
-                       count(*) FILTER (WHERE status IN ('submitted', 'assigned', 'acknowledged', 'in_progress',
-                                                        'awaiting_info', 'reopened')) AS open,
+                       count(*) FILTER (WHERE {OPEN_SQL}) AS open,
                        count(*) FILTER (WHERE due_at < :now) AS overdue
                 FROM complaints
                 WHERE status NOT IN ('resolved', 'closed', 'rejected', 'duplicate'){where}

@@ -198,10 +198,7 @@ def _overdue(session: Session, scope: Scope, limit: int, offset: int) -> Overdue
     rows, total = repository.overdue(session, scope, now=now, limit=limit, offset=offset)
     cal = calendar(session)
     items = [
-        OverdueRead(
-            **{field: getattr(row, field) for field in row.__dataclass_fields__},
-            overdue_working_hours=round(cal.between(row.due_at, now).total_seconds() / 3600, 2),
-        )
+        OverdueRead(**row, overdue_working_hours=round(cal.between(row["due_at"], now).total_seconds() / 3600, 2))
         for row in rows
     ]
     return OverduePage(items=items, total=total, offset=offset, limit=limit)

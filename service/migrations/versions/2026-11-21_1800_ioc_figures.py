@@ -17,6 +17,7 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 FINISHED = "status IN ('resolved', 'closed')"
+GROUPS = ["current_officer_id", "current_unit_id", "category_id", "area_id"]
 
 
 def upgrade() -> None:
@@ -30,8 +31,20 @@ def upgrade() -> None:
     )
     op.create_index("ix_complaints_status_unit", "complaints", ["status", "current_unit_id"])
     op.create_index("ix_complaints_submitted_at", "complaints", ["submitted_at"])
-    op.create_index("ix_complaints_due_at", "complaints", ["due_at"], postgresql_where=sa.text("due_at IS NOT NULL"))
-    op.create_index("ix_complaints_resolved_at", "complaints", ["resolved_at"], postgresql_where=sa.text(FINISHED))
+    op.create_index(
+        "ix_complaints_due_at",
+        "complaints",
+        ["due_at"],
+        postgresql_include=GROUPS,
+        postgresql_where=sa.text("due_at IS NOT NULL"),
+    )
+    op.create_index(
+        "ix_complaints_resolved_at",
+        "complaints",
+        ["resolved_at"],
+        postgresql_include=[*GROUPS, "resolve_due_at", "resolve_working_minutes", "reopened_count", "rating"],
+        postgresql_where=sa.text(FINISHED),
+    )
 
 
 def downgrade() -> None:
