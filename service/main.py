@@ -23,6 +23,7 @@ from service.routing.admin import router as admin_routing_router
 from service.sla.router import admin_router as admin_sla_router
 from service.sla.router import router as sla_router
 from service.units.router import admin_router as admin_units_router
+from service.web import router as web
 from service.workflow.router import queue_router as dispatch_router
 from service.workflow.router import router as actions_router
 from service.workflow.router import work_router as queue_router
@@ -94,6 +95,7 @@ def create_app() -> FastAPI:
         ioc_router,
     ):
         app.include_router(router)
+    web.install(app)
     return app
 
 

@@ -19,7 +19,22 @@ from service.core.errors import InvalidToken, NotAuthenticated, PermissionDenied
 _bearer = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
 
-def get_current_user(session: SessionDep, token: Annotated[str | None, Depends(_bearer)]) -> User:
+# The web console's login lives in this HttpOnly, SameSite=Strict cookie (service/web/).
+ACCESS_COOKIE = "pa_access"
+# Methods that change nothing: the only ones a cookie may authenticate, so a forged
+# cross-site form can never act with it (the console's own forms carry a CSRF token).
+SAFE_METHODS = frozenset({"GET", "HEAD"})
+
+
+def _token(request: Request, bearer: Annotated[str | None, Depends(_bearer)]) -> str | None:
+    """The bearer token, or — for reading only — the web console's login cookie (its
+    pages read the live stream and the IOC's exports with it)."""
+    if bearer:
+        return bearer
+    return request.cookies.get(ACCESS_COOKIE) if request.method in SAFE_METHODS else None
+
+
+def get_current_user(session: SessionDep, token: Annotated[str | None, Depends(_token)]) -> User:
     if not token:
         raise NotAuthenticated()
     claims = decode_access_token(token)
@@ -32,12 +47,12 @@ def get_current_user(session: SessionDep, token: Annotated[str | None, Depends(_
     return user
 
 
-def get_optional_user(session: SessionDep, token: Annotated[str | None, Depends(_bearer)]) -> User | None:
+def get_optional_user(session: SessionDep, token: Annotated[str | None, Depends(_token)]) -> User | None:
     """For public endpoints that show more to a logged-in caller; a bad token still fails."""
     return get_current_user(session, token) if token else None
 
 
-def get_access_expiry(token: Annotated[str | None, Depends(_bearer)]) -> datetime:
+def get_access_expiry(token: Annotated[str | None, Depends(_token)]) -> datetime:
     """When the caller's access token runs out: a long-lived answer (a live stream) ends
     then, and the client comes back with a fresh token."""
     if not token:

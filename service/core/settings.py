@@ -106,6 +106,10 @@ class Settings(BaseSettings):
     smtp_password: SecretStr | None = None
     mail_from: str = "PhanAnh <no-reply@phananh.vn>"
 
+    # The console's maps draw ward outlines from our own data; a tile server (an XYZ URL
+    # such as https://tile.example.vn/{z}/{x}/{y}.png) adds a street map underneath.
+    map_tile_url: str | None = None
+
     @property
     def is_production(self) -> bool:
         return self.environment == "production"

@@ -1,0 +1,481 @@
+"""The console's pages. Each page asks the same services and route functions the API uses;
+nothing here decides who may do what beyond which page a role opens (``policies``)."""
+
+import json
+import uuid
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, FastAPI, File, Form, Request, UploadFile
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from sqlalchemy import text
+from sqlmodel import Session, col, select
+
+from service.accounts import service as accounts
+from service.accounts.models import Role, User
+from service.accounts.policies import ACCESS_COOKIE, client_address
+from service.accounts.security import decode_access_token
+from service.core import request_context
+from service.core.database import SessionDep
+from service.core.errors import PhanAnhError
+from service.core.redis import get_redis
+from service.core.settings import get_settings
+from service.core.timeutil import format_local, to_local, utcnow
+from service.intake import repository as complaints
+from service.intake import views
+from service.intake.policies import Audience
+from service.intake.service import Upload
+from service.ioc import repository as ioc
+from service.ioc import router as ioc_api
+from service.ioc.policies import Scope, ioc_scope
+from service.media.imaging import MAX_BYTES
+from service.media.storage import get_storage
+from service.units.models import Unit
+from service.web import session as cookies
+from service.web.policies import HOME, Page, may_open, pages_for
+from service.workflow import router as workflow_api
+from service.workflow import service as workflow
+from service.workflow.machine import Action, can_move
+from service.workflow.policies import may_act
+from service.workflow.schemas import (
+    ExtendBody,
+    ExtensionDecisionBody,
+    NoteBody,
+    QuestionBody,
+    RejectBody,
+    ReturnBody,
+    RouteBody,
+    TransferBody,
+)
+
+HERE = Path(__file__).parent
+templates = Jinja2Templates(directory=HERE / "templates")
+templates.env.filters["local"] = lambda value: format_local(value) if value else ""
+router = APIRouter(prefix="/web", include_in_schema=False)
+
+STATUS_WORDS = {
+    "submitted": ("Chờ điều phối", "Waiting for dispatch"),
+    "assigned": ("Đã giao", "Assigned"),
+    "acknowledged": ("Đã tiếp nhận", "Acknowledged"),
+    "in_progress": ("Đang xử lý", "In progress"),
+    "awaiting_info": ("Chờ người dân", "Waiting for the citizen"),
+    "resolved": ("Đã xử lý", "Resolved"),
+    "closed": ("Đã đóng", "Closed"),
+    "reopened": ("Mở lại", "Reopened"),
+    "rejected": ("Từ chối", "Rejected"),
+    "duplicate": ("Trùng", "Duplicate"),
+}
+ACTION_WORDS = {
+    "acknowledge": ("Tiếp nhận", "Acknowledge"),
+    "start": ("Bắt đầu xử lý", "Start work"),
+    "request-info": ("Hỏi người dân", "Ask the citizen"),
+    "resolve": ("Báo cáo đã xử lý", "Resolve"),
+    "extend": ("Đề nghị gia hạn", "Ask for more time"),
+    "approve-extension": ("Quyết định gia hạn", "Decide the extension"),
+    "route": ("Chuyển đơn vị", "Route"),
+    "transfer": ("Chuyển đơn vị khác", "Transfer"),
+    "return": ("Trả lại điều phối", "Return to dispatch"),
+    "reject": ("Từ chối", "Reject"),
+}
+
+
+def _word(words: dict[str, tuple[str, str]]) -> Callable[[Any, str], str]:
+    def word(key: Any, lang: str) -> str:
+        vi, en = words.get(str(key), (str(key), str(key)))
+        return en if lang == "en" else vi
+
+    return word
+
+
+templates.env.globals["status_word"] = _word(STATUS_WORDS)
+templates.env.globals["action_word"] = _word(ACTION_WORDS)
+
+# Pages load only what the project serves: no CDN, no inline script.
+CSP = (
+    "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; "
+    "script-src 'self'; connect-src 'self'; frame-ancestors 'none'; form-action 'self'"
+)
+
+
+class LoginRequired(Exception):
+    def __init__(self, next_url: str) -> None:
+        self.next_url = next_url
+
+
+class PageRefused(Exception):
+    pass
+
+
+def _safe_next(value: str | None) -> str:
+    # Only back into the console: never an open redirect.
+    if value and value.startswith("/web/") and not value.startswith("//"):
+        return value
+    return "/web/"
+
+
+def web_user(request: Request, session: SessionDep) -> User:
+    token = request.cookies.get(ACCESS_COOKIE)
+    if token:
+        try:
+            claims = decode_access_token(token)
+        except PhanAnhError:
+            claims = None
+        user = session.get(User, claims.user_id) if claims else None
+        if user is not None and claims is not None and user.is_active and user.role == claims.role:
+            request_context.set_caller(user.id, user.role)
+            return user
+    query = f"?{request.url.query}" if request.url.query else ""
+    raise LoginRequired(request.url.path + query)
+
+
+WebUser = Annotated[User, Depends(web_user)]
+
+
+def page_user(page: Page) -> Callable[..., User]:
+    def dependency(user: WebUser) -> User:
+        if not may_open(user, page):
+            raise PageRefused()
+        return user
+
+    return dependency
+
+
+def translator(lang: str) -> Callable[[str, str], str]:
+    return lambda vi, en: en if lang == "en" else vi
+
+
+def render(request: Request, name: str, *, user: User | None = None, status: int = 200, **context: Any) -> Response:
+    lang = request.cookies.get(cookies.LANG_COOKIE, "vi")
+    csrf = cookies.csrf_token(request)
+    response = templates.TemplateResponse(
+        request,
+        name,
+        {
+            "lang": lang,
+            "t": translator(lang),
+            "user": user,
+            "pages": pages_for(user) if user else [],
+            "csrf": csrf,
+            "flash": cookies.take_flash(request, Response()),
+            **context,
+        },
+        status_code=status,
+    )
+    cookies.csrf_token(request, response)
+    if request.cookies.get(cookies.FLASH_COOKIE):
+        response.delete_cookie(cookies.FLASH_COOKIE, path="/web")
+    response.headers["Content-Security-Policy"] = CSP
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def install(app: FastAPI) -> None:
+    """Mount the console: its static files, its pages, and how it answers a missing login."""
+    app.mount("/web/static", StaticFiles(directory=HERE / "static"), name="web-static")
+    app.include_router(router)
+
+    @app.exception_handler(LoginRequired)
+    async def _login(request: Request, exc: LoginRequired) -> Response:
+        target = "/web/refresh" if request.cookies.get(cookies.REFRESH_COOKIE) else "/web/login"
+        return RedirectResponse(f"{target}?next={quote(exc.next_url)}", status_code=303)
+
+    @app.exception_handler(PageRefused)
+    async def _refused(request: Request, exc: PageRefused) -> Response:
+        return render(request, "error.html", status=403, code="forbidden")
+
+
+# --- login ---------------------------------------------------------------------------------
+
+
+@router.get("/login")
+def login_page(request: Request, next: str | None = None) -> Response:
+    return render(request, "login.html", next=_safe_next(next))
+
+
+@router.post("/login")
+def login(
+    request: Request,
+    session: SessionDep,
+    username: Annotated[str, Form(max_length=64)],
+    password: Annotated[str, Form(max_length=200)],
+    csrf: Annotated[str | None, Form()] = None,
+    next: Annotated[str | None, Form()] = None,
+) -> Response:
+    try:
+        cookies.check_csrf(request, csrf)
+        user = accounts.authenticate(
+            session=session,
+            redis_client=get_redis(),
+            login=username,
+            password=password,
+            client_address=client_address(request),
+        )
+    except PhanAnhError as refusal:
+        return render(request, "login.html", status=refusal.status_code, error=refusal, next=_safe_next(next))
+    if user.role == Role.citizen:
+        return render(request, "error.html", status=403, code="citizen")
+    response = RedirectResponse(_safe_next(next) if next else "/web/", status_code=303)
+    cookies.set_login(response, accounts.issue_tokens(session=session, user=user))
+    return response
+
+
+@router.get("/refresh")
+def refresh(request: Request, session: SessionDep, next: str | None = None) -> Response:
+    token = request.cookies.get(cookies.REFRESH_COOKIE)
+    try:
+        if not token:
+            raise LoginRequired(_safe_next(next))
+        tokens = accounts.refresh_tokens(session=session, refresh_token=token)
+    except (PhanAnhError, LoginRequired):
+        response = RedirectResponse(f"/web/login?next={quote(_safe_next(next))}", status_code=303)
+        cookies.clear_login(response)
+        return response
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    cookies.set_login(response, tokens)
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, session: SessionDep, csrf: Annotated[str | None, Form()] = None) -> Response:
+    cookies.check_csrf(request, csrf)
+    token = request.cookies.get(cookies.REFRESH_COOKIE)
+    if token:
+        accounts.logout(session=session, refresh_token=token)
+    response = RedirectResponse("/web/login", status_code=303)
+    cookies.clear_login(response)
+    return response
+
+
+@router.get("/lang/{lang}")
+def language(lang: str, next: str | None = None) -> Response:
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    response.set_cookie(cookies.LANG_COOKIE, "en" if lang == "en" else "vi", max_age=365 * 24 * 3600, samesite="lax")
+    return response
+
+
+@router.get("/")
+def home(user: WebUser) -> Response:
+    if user.role not in HOME:
+        raise PageRefused()
+    return RedirectResponse(f"/web/{HOME[user.role].value}", status_code=303)
+
+
+# --- queues --------------------------------------------------------------------------------
+
+QueueUser = Annotated[User, Depends(page_user(Page.queue))]
+
+
+def _queue(session: Session, user: User, overdue: bool) -> Any:
+    return workflow_api.work_queue(
+        user=user,
+        session=session,
+        status=None,
+        category_code=None,
+        area_code=None,
+        overdue=overdue,
+        unit=True,
+        cursor=None,
+        limit=100,
+    )
+
+
+def deadline_class(item: Any) -> str:
+    """The colour of a deadline: late, due within four hours, later, or paused."""
+    if item.due_at is None:
+        return "paused"
+    if item.overdue:
+        return "late"
+    return "soon" if item.due_at - utcnow() < timedelta(hours=4) else "ok"
+
+
+@router.get("/queue")
+def queue_page(request: Request, user: QueueUser, session: SessionDep, overdue: bool = False) -> Response:
+    page = _queue(session, user, overdue)
+    return render(request, "queue.html", user=user, items=page.items, overdue=overdue, colour=deadline_class)
+
+
+@router.get("/queue/table")
+def queue_table(request: Request, user: QueueUser, session: SessionDep, overdue: bool = False) -> Response:
+    page = _queue(session, user, overdue)
+    return render(request, "_queue_table.html", user=user, items=page.items, colour=deadline_class)
+
+
+def _active_units(session: Session) -> list[Unit]:
+    return list(session.exec(select(Unit).where(col(Unit.is_active)).order_by(col(Unit.code))))
+
+
+@router.get("/dispatch")
+def dispatch_page(
+    request: Request, user: Annotated[User, Depends(page_user(Page.dispatch))], session: SessionDep
+) -> Response:
+    page = workflow_api.dispatch_queue(user=user, session=session, reason=None, offset=0, limit=100)
+    return render(request, "dispatch.html", user=user, page=page, units=_active_units(session))
+
+
+# --- a report --------------------------------------------------------------------------------
+
+ReportUser = Annotated[User, Depends(page_user(Page.report))]
+
+# The actions the console offers, in the order of the buttons.
+OFFERED = (
+    Action.acknowledge,
+    Action.start,
+    Action.request_info,
+    Action.resolve,
+    Action.extend,
+    Action.approve_extension,
+    Action.route,
+    Action.transfer,
+    Action.return_,
+    Action.reject,
+)
+
+
+def _ward_outline(session: Session, area_code: str) -> Any:
+    raw = session.execute(
+        text("SELECT ST_AsGeoJSON(ST_SimplifyPreserveTopology(geom, 0.0002), 6) FROM areas WHERE code = :code"),
+        {"code": area_code},
+    ).scalar_one_or_none()
+    return json.loads(raw) if raw else None
+
+
+@router.get("/reports/{complaint_id}")
+def report_page(request: Request, complaint_id: uuid.UUID, user: ReportUser, session: SessionDep) -> Response:
+    complaint = complaints.get(session, complaint_id)
+    if complaint is None:
+        return render(request, "error.html", user=user, status=404, code="not_found")
+    read = views.complaint_read(session, complaint, Audience.staff, user)
+    allowed = [a.value for a in OFFERED if can_move(a, complaint.status) and may_act(user, a, complaint)]
+    outline = _ward_outline(session, read.area.code)
+    map_data = {
+        "point": {"lat": read.lat, "lon": read.lon},
+        "wards": {"type": "FeatureCollection", "features": [{"type": "Feature", "geometry": outline, "properties": {}}]}
+        if outline
+        else None,
+        "tiles": get_settings().map_tile_url,
+    }
+    return render(
+        request,
+        "report.html",
+        user=user,
+        report=read,
+        allowed=allowed,
+        units=_active_units(session),
+        map_data=json.dumps(map_data),
+    )
+
+
+def _body(action: Action, form: dict[str, str]) -> Any:
+    """The API's body for an action, from the console's form (validated the same way)."""
+    match action:
+        case Action.acknowledge | Action.start:
+            return NoteBody(note=form.get("note") or None)
+        case Action.request_info:
+            return QuestionBody(question=form.get("question", ""))
+        case Action.extend:
+            return ExtendBody(working_days=int(form.get("working_days") or 0), reason=form.get("reason", ""))
+        case Action.route:
+            return RouteBody(unit_code=form.get("unit_code", ""), note=form.get("note") or None)
+        case Action.transfer:
+            return TransferBody(unit_code=form.get("unit_code", ""), reason=form.get("reason", ""))
+        case Action.return_:
+            return ReturnBody(reason=form.get("reason", ""))
+        case Action.reject:
+            return RejectBody(kind=form.get("kind", "not_actionable"), reason=form.get("reason", ""))
+    raise ValueError(action)
+
+
+_SERVICE: dict[Action, Callable[..., Any]] = {
+    Action.acknowledge: workflow.acknowledge,
+    Action.start: workflow.start,
+    Action.request_info: workflow.request_info,
+    Action.extend: workflow.request_extension,
+    Action.route: workflow.route,
+    Action.transfer: workflow.transfer,
+    Action.return_: workflow.return_to_dispatcher,
+    Action.reject: workflow.reject,
+}
+
+
+@router.post("/reports/{complaint_id}/{action}")
+async def act(
+    request: Request,
+    complaint_id: uuid.UUID,
+    action: Action,
+    user: ReportUser,
+    session: SessionDep,
+    photos: Annotated[list[UploadFile] | None, File()] = None,
+) -> Response:
+    form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    cookies.check_csrf(request, form.get("csrf"))
+    back = f"/web/reports/{complaint_id}"
+    t = translator(request.cookies.get(cookies.LANG_COOKIE, "vi"))
+    done = False
+    try:
+        if action == Action.resolve:
+            uploads = [Upload(p.filename, await p.read(MAX_BYTES + 1)) for p in photos or [] if p.filename]
+            result = form.get("result", "").strip()
+            await run_in_threadpool(workflow.resolve, session, get_storage(), user, complaint_id, result, uploads)
+        elif action == Action.approve_extension:
+            body = ExtensionDecisionBody(approve=form.get("approve") == "true", note=form.get("note") or None)
+            await run_in_threadpool(workflow.decide_extension, session, user, complaint_id, body)
+        elif action in _SERVICE:
+            await run_in_threadpool(_SERVICE[action], session, user, complaint_id, _body(action, form))
+        else:
+            raise PageRefused()
+        done, message = True, t("Đã thực hiện: ", "Done: ") + action.value
+    except PhanAnhError as refusal:
+        session.rollback()
+        message = t(refusal.detail_message, refusal.detail_message_en)
+    except ValueError as invalid:  # the form did not make a valid body
+        session.rollback()
+        message = t("Dữ liệu không hợp lệ: ", "Invalid input: ") + str(invalid).splitlines()[0][:200]
+    # The dispatcher's job is done once the report has left the queue.
+    response = RedirectResponse("/web/dispatch" if done and action in (Action.route, Action.reject) else back, 303)
+    cookies.flash(response, message)
+    return response
+
+
+# --- the IOC dashboard -----------------------------------------------------------------------
+
+IocUser = Annotated[User, Depends(page_user(Page.ioc))]
+
+
+def _dashboard(session: Session, user: User) -> dict[str, Any]:
+    scope: Scope = ioc_scope(user)
+    today = to_local(utcnow()).date()
+    trends = ioc_api.trends(
+        scope=scope, session=session, bucket=ioc.Bucket.day, first=today - timedelta(days=29), last=today
+    )
+    peak = max([p.intake for p in trends.points] + [1])
+    return {
+        "summary": ioc_api.summary(scope=scope, session=session),
+        "units": ioc_api.performance(scope=scope, session=session, group_by=ioc.GroupBy.unit, first=None, last=None),
+        "overdue": ioc_api.overdue(scope=scope, session=session, limit=15, offset=0),
+        "trends": trends,
+        "peak": peak,
+    }
+
+
+@router.get("/ioc")
+def ioc_page(request: Request, user: IocUser, session: SessionDep) -> Response:
+    scope = ioc_scope(user)
+    map_data = {
+        "wards": ioc.wards(session, scope, province_code=ioc_api.PROVINCE_CODE, now=utcnow()),
+        "hotspots": ioc.hotspots(
+            session, scope, since=utcnow() - timedelta(days=90), eps_m=200, min_reports=3, category_code=None
+        ),
+        "tiles": get_settings().map_tile_url,
+    }
+    return render(request, "ioc.html", user=user, map_data=json.dumps(map_data), **_dashboard(session, user))
+
+
+@router.get("/ioc/summary")
+def ioc_summary(request: Request, user: IocUser, session: SessionDep) -> Response:
+    return render(request, "_ioc_summary.html", user=user, **_dashboard(session, user))

@@ -1,0 +1,60 @@
+// The console's behaviour: live refresh from the SSE stream, and maps drawn from our own
+// GeoJSON (ward outlines need no tile server; one is added only when configured).
+"use strict";
+
+function liveRefresh() {
+  const region = document.querySelector("[data-live]");
+  if (!region || !window.EventSource) return;
+  const source = new EventSource("/api/v1/stream");
+  let pending = null;
+  source.addEventListener("complaint", () => {
+    // A burst of changes is one refresh.
+    clearTimeout(pending);
+    pending = setTimeout(() => htmx.ajax("GET", region.dataset.live, { target: region, swap: "innerHTML" }), 150);
+  });
+  // The login ran out: reload, which renews it (or asks to log in again).
+  source.addEventListener("expired", () => { source.close(); window.location.reload(); });
+}
+
+function drawMap(element) {
+  const data = JSON.parse(document.getElementById(element.dataset.map).textContent);
+  const map = L.map(element, { attributionControl: false, zoomSnap: 0.25 });
+  if (data.tiles) L.tileLayer(data.tiles, { maxZoom: 19 }).addTo(map);
+  const layers = [];
+  if (data.wards) {
+    const wards = L.geoJSON(data.wards, {
+      style: (f) => ({
+        color: "#123a63", weight: 1,
+        fillColor: (f.properties && f.properties.overdue) ? "#c0392b" : "#1f6fb2",
+        fillOpacity: f.properties && f.properties.open ? Math.min(0.1 + f.properties.open / 40, 0.7) : 0.06,
+      }),
+      onEachFeature: (f, layer) => {
+        if (f.properties && f.properties.name) {
+          layer.bindTooltip(`${f.properties.name}: ${f.properties.open} / ${f.properties.overdue}`);
+        }
+      },
+    }).addTo(map);
+    layers.push(wards);
+  }
+  if (data.hotspots) {
+    L.geoJSON(data.hotspots, {
+      pointToLayer: (f, latlng) => L.circleMarker(latlng, {
+        radius: 5 + Math.sqrt(f.properties.reports) * 2, color: "#c0392b", weight: 2, fillOpacity: 0.4,
+      }).bindTooltip(`${f.properties.category_name}: ${f.properties.reports}`),
+    }).addTo(map);
+  }
+  if (data.point) {
+    const marker = L.circleMarker([data.point.lat, data.point.lon], { radius: 8, color: "#c0392b", weight: 3 });
+    marker.addTo(map);
+    layers.push(L.featureGroup([marker]));
+  }
+  const bounds = layers.length ? L.featureGroup(layers).getBounds() : null;
+  if (bounds && bounds.isValid()) map.fitBounds(bounds, { padding: [10, 10] });
+  else map.setView([21.59, 105.84], 10);
+  element.dataset.ready = "true";
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  liveRefresh();
+  document.querySelectorAll("[data-map]").forEach(drawMap);
+});
