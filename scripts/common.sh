@@ -12,10 +12,13 @@ pg_version() {
   [ -n "$v" ] && [ -x "/usr/lib/postgresql/$v/bin/postgres" ] && echo "$v"
 }
 
-# install_system_packages NEED_SERVERS: PostGIS always (the tests and the app need it);
-# the PostgreSQL and Redis servers too when NEED_SERVERS=1 (we will start private ones).
+# install_system_packages NEED_SERVERS [NEED_BROWSER]: PostGIS always (the tests and the app need it);
+# the PostgreSQL and Redis servers too when NEED_SERVERS=1 (we will start private ones);
+# Debian's Chromium when NEED_BROWSER=1 (the browser tests drive it through Playwright, which
+# must never download a browser of its own: tests/support/browser.py).
+CHROMIUM=/usr/bin/chromium
 install_system_packages() {
-  local need_servers=$1 pkgs=() ver
+  local need_servers=$1 need_browser=${2:-0} pkgs=() ver
   python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null \
     || die "Python 3.11 or newer is needed as python3"
   python3 -c 'import ensurepip' 2>/dev/null || command -v uv >/dev/null || pkgs+=(python3-venv)
@@ -29,6 +32,9 @@ install_system_packages() {
   if [ "$need_servers" = 1 ] && ! command -v redis-server >/dev/null; then
     pkgs+=(redis-server)
   fi
+  if [ "$need_browser" = 1 ] && [ ! -x "$CHROMIUM" ]; then
+    pkgs+=(chromium)
+  fi
   if [ ${#pkgs[@]} -gt 0 ]; then
     apt_install "${pkgs[@]}"
     # The server version is known only once it is installed; PostGIS must match it.
@@ -37,6 +43,9 @@ install_system_packages() {
       apt_install "postgresql-$ver-postgis-3"
     fi
   fi
+  if [ "$need_browser" = 1 ] && [ ! -x "$CHROMIUM" ]; then
+    die "Debian's chromium did not install ($CHROMIUM is missing); the browser tests need it"
+  fi
 }
 
 apt_install() {
@@ -44,8 +53,9 @@ apt_install() {
     die "missing system packages; run:  sudo apt-get update && sudo apt-get install -y $*"
   fi
   say "installing system packages: $*"
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+  apt-get update -qq || die "apt-get update failed"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null \
+    || die "apt-get install failed for: $*"
 }
 
 # The Python environment, from the lock file only.

@@ -26,7 +26,7 @@ if [ -z "${TEST_REDIS_URL:-}" ]; then
 fi
 
 need_servers=0; [ $private_pg = 1 ] || [ $private_redis = 1 ] && need_servers=1
-install_system_packages "$need_servers"
+install_system_packages "$need_servers" 1  # 1: Chromium for the browser tests
 sync_python
 
 pids=()
