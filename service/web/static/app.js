@@ -19,8 +19,9 @@ function liveRefresh() {
 function drawMap(element) {
   const data = JSON.parse(document.getElementById(element.dataset.map).textContent);
   const map = L.map(element, { attributionControl: false, zoomSnap: 0.25 });
-  if (data.tiles) L.tileLayer(data.tiles, { maxZoom: 19 }).addTo(map);
+  // Layers are built first and added once the view is set: Leaflet's SVG renderer needs one.
   const layers = [];
+  const framing = [];
   if (data.wards) {
     const wards = L.geoJSON(data.wards, {
       style: (f) => ({
@@ -33,24 +34,27 @@ function drawMap(element) {
           layer.bindTooltip(`${f.properties.name}: ${f.properties.open} / ${f.properties.overdue}`);
         }
       },
-    }).addTo(map);
+    });
     layers.push(wards);
+    framing.push(wards.getBounds());
   }
   if (data.hotspots) {
-    L.geoJSON(data.hotspots, {
+    layers.push(L.geoJSON(data.hotspots, {
       pointToLayer: (f, latlng) => L.circleMarker(latlng, {
         radius: 5 + Math.sqrt(f.properties.reports) * 2, color: "#c0392b", weight: 2, fillOpacity: 0.4,
       }).bindTooltip(`${f.properties.category_name}: ${f.properties.reports}`),
-    }).addTo(map);
+    }));
   }
   if (data.point) {
-    const marker = L.circleMarker([data.point.lat, data.point.lon], { radius: 8, color: "#c0392b", weight: 3 });
-    marker.addTo(map);
-    layers.push(L.featureGroup([marker]));
+    const spot = L.latLng(data.point.lat, data.point.lon);
+    layers.push(L.circleMarker(spot, { radius: 8, color: "#c0392b", weight: 3 }));
+    framing.push(L.latLngBounds(spot, spot));
   }
-  const bounds = layers.length ? L.featureGroup(layers).getBounds() : null;
-  if (bounds && bounds.isValid()) map.fitBounds(bounds, { padding: [10, 10] });
+  const bounds = framing.reduce((all, b) => all.extend(b), L.latLngBounds([]));
+  if (bounds.isValid()) map.fitBounds(bounds, { padding: [10, 10], maxZoom: 16 });
   else map.setView([21.59, 105.84], 10);
+  if (data.tiles) L.tileLayer(data.tiles, { maxZoom: 19 }).addTo(map);
+  layers.forEach((layer) => layer.addTo(map));
   element.dataset.ready = "true";
 }
 
