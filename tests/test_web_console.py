@@ -4,6 +4,7 @@ Chromium) against the real app on a real port; page access for every role over H
 Screenshots of the console and the dashboard are saved to .artifacts/screenshots/."""
 
 import re
+import uuid
 from contextlib import closing
 
 import httpx2 as httpx
@@ -155,10 +156,54 @@ def test_the_ioc_dashboard_draws_the_wards_without_a_tile_server_and_shows_the_f
         assert errors == []
 
 
+def test_an_admin_adds_changes_and_deletes_a_unit_from_the_admin_pages(live_server, chromium, engine):
+    code = f"UB-{uuid.uuid4().hex[:6]}"
+    with new_page(chromium) as page:
+        errors = page_errors(page)
+        page.on("dialog", lambda dialog: dialog.accept())  # "delete for good?"
+        log_in(page, live_server, DEMO_USERS["admin"])
+        page.get_by_role("link", name="Quản trị").click()
+        page.get_by_role("link", name="Đơn vị xử lý").click()
+        page.get_by_text("Thêm mới").click()
+        form = page.locator('[data-test="admin-form"]')
+        form.locator('input[name="code"]').fill(code)
+        form.locator('input[name="name"]').fill("Đội trật tự đô thị")
+        form.locator('input[name="name_en"]').fill("Urban order team")
+        form.locator('select[name="kind"]').select_option("other")
+        form.locator('select[name="area_codes"]').select_option(["05528", "05518"])
+        screenshot(page, "admin-unit-form", full_page=False)
+        form.get_by_role("button", name="Tạo").click()
+        expect(page.locator(".flash")).to_contain_text("Đã tạo")
+        page.get_by_label(re.compile("Tìm|Search")).fill(code)
+        page.get_by_role("button", name="Tìm").click()
+        row = page.locator('[data-test="admin-rows"] tbody tr', has_text=code)
+        expect(row).to_contain_text("05518, 05528")
+        row.get_by_role("link", name="Sửa").click()
+        page.locator('input[name="phone"]').fill("02083855555")
+        page.get_by_role("button", name="Lưu").click()
+        expect(page.locator(".flash")).to_contain_text("Đã lưu")
+        expect(page.locator(".admin-read")).to_contain_text("02083855555")
+        screenshot(page, "admin-unit-edit")
+        page.get_by_role("button", name="Xoá").click()
+        expect(page.locator(".flash")).to_contain_text("Đã xoá")
+        assert errors == []
+    with engine.connect() as connection:
+        actions = connection.execute(
+            text(
+                "SELECT e.action FROM audit_events e JOIN users u ON u.id = e.actor_id "
+                "WHERE e.object_type = 'unit' AND u.username = :admin AND e.object_id = (SELECT object_id "
+                "FROM audit_events WHERE action = 'unit.created' AND after->>'code' = :code) ORDER BY e.id"
+            ),
+            {"admin": DEMO_USERS["admin"], "code": code},
+        ).scalars()
+        assert list(actions) == ["unit.created", "unit.updated", "unit.deleted"]
+
+
 # --- who may open which page (plain HTTP) --------------------------------------------------
 
 PAGES = {"/web/queue": {"officer", "unit_lead", "dispatcher"}, "/web/dispatch": {"dispatcher"},
-         "/web/ioc": {"dispatcher", "admin", "unit_lead"}}  # fmt: skip
+         "/web/ioc": {"dispatcher", "admin", "unit_lead"}, "/web/admin": {"admin"},
+         "/web/admin/units": {"admin"}, "/web/admin/users": {"admin"}}  # fmt: skip
 
 
 def console_login(base: str, username: str) -> httpx.Client:

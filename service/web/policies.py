@@ -2,7 +2,8 @@
 
 Officers and leads work their queue; dispatchers their queue and the dispatcher queue;
 the IOC dashboard is for dispatchers, admins and unit leads (their unit's figures); any
-staff member may open a report (acting on it is the workflow's policy). Citizens use
+staff member may open a report (acting on it is the workflow's policy); the admin pages
+(units, categories, routing rules, SLA policies, users) are the admin's alone. Citizens use
 the mobile app: no console page is theirs.
 """
 
@@ -16,6 +17,7 @@ class Page(StrEnum):
     dispatch = "dispatch"
     ioc = "ioc"
     report = "report"
+    admin = "admin"
 
 
 ALLOWED: dict[Page, frozenset[Role]] = {
@@ -23,6 +25,7 @@ ALLOWED: dict[Page, frozenset[Role]] = {
     Page.dispatch: frozenset({Role.dispatcher}),
     Page.ioc: frozenset({Role.dispatcher, Role.admin, Role.unit_lead}),
     Page.report: STAFF_ROLES,
+    Page.admin: frozenset({Role.admin}),
 }
 
 # Where each role lands after logging in.
@@ -40,4 +43,4 @@ def may_open(user: User, page: Page) -> bool:
 
 def pages_for(user: User) -> list[Page]:
     """The navigation: the pages the user may open, report pages aside."""
-    return [page for page in (Page.queue, Page.dispatch, Page.ioc) if may_open(user, page)]
+    return [page for page in (Page.queue, Page.dispatch, Page.ioc, Page.admin) if may_open(user, page)]

@@ -177,8 +177,11 @@ def render(request: Request, name: str, *, user: User | None = None, status: int
 
 def install(app: FastAPI) -> None:
     """Mount the console: its static files, its pages, and how it answers a missing login."""
+    from service.web import admin  # it builds on this module's pages
+
     app.mount("/web/static", StaticFiles(directory=HERE / "static"), name="web-static")
     app.include_router(router)
+    app.include_router(admin.router)
 
     @app.exception_handler(LoginRequired)
     async def _login(request: Request, exc: LoginRequired) -> Response:

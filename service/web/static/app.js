@@ -58,7 +58,16 @@ function drawMap(element) {
   element.dataset.ready = "true";
 }
 
+// A delete asks once more (the page's language is on <html lang>).
+function confirmDeletes() {
+  const question = document.documentElement.lang === "en" ? "Delete this for good?" : "Xoá vĩnh viễn mục này?";
+  document.querySelectorAll("button.danger").forEach((button) => {
+    button.addEventListener("click", (event) => { if (!window.confirm(question)) event.preventDefault(); });
+  });
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   liveRefresh();
+  confirmDeletes();
   document.querySelectorAll("[data-map]").forEach(drawMap);
 });

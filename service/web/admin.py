@@ -1,0 +1,557 @@
+"""The admin pages: units, categories, routing rules, SLA policies and users.
+
+One generic set of pages over a table of sections. A section names the admin API's own
+route functions for listing, reading, creating, changing and deleting, so an edit made
+here is validated, refused and audited exactly as the same edit through
+``/api/v1/admin/...``; its forms are built from the same pydantic bodies. Only admins
+open these pages (``policies.Page.admin``).
+
+A refused form is shown again with what was typed and the refusal next to its field: no
+row is written and nothing typed is lost.
+"""
+
+import typing
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import Enum
+from types import NoneType, UnionType
+from typing import Annotated, Any
+
+from annotated_types import MaxLen
+from fastapi import APIRouter, Depends, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import RedirectResponse, Response
+from pydantic import BaseModel, EmailStr, ValidationError
+from sqlmodel import Session, col, select
+
+from service.accounts import router as users_api
+from service.accounts.models import User
+from service.accounts.schemas import UserCreate, UserRead, UserUpdate
+from service.areas.models import Area
+from service.categories import repository as categories
+from service.categories import router as categories_api
+from service.categories.schemas import CategoryCreate, CategoryRead, CategoryUpdate
+from service.core.database import SessionDep
+from service.core.errors import PhanAnhError
+from service.core.timeutil import format_local
+from service.routing import admin as rules_api
+from service.routing.schemas import RuleCreate, RuleRead, RuleUpdate
+from service.sla import router as sla_api
+from service.sla.schemas import PolicyCreate, PolicyRead
+from service.units import router as units_api
+from service.units.models import Unit
+from service.units.schemas import UnitCreate, UnitRead, UnitUpdate
+from service.web import session as cookies
+from service.web.policies import Page
+from service.web.router import page_user, render, translator
+
+router = APIRouter(prefix="/web/admin", include_in_schema=False)
+AdminPageUser = Annotated[User, Depends(page_user(Page.admin))]
+
+# How many rows a list shows; a search narrows the rest down.
+SHOWN = 200
+
+Choices = Callable[[Session], list[tuple[str, str]]]
+
+# Column and field names as people read them.
+LABELS: dict[str, tuple[str, str]] = {
+    "code": ("Mã", "Code"),
+    "name": ("Tên", "Name"),
+    "name_en": ("Tên tiếng Anh", "English name"),
+    "kind": ("Loại", "Kind"),
+    "phone": ("Điện thoại", "Phone"),
+    "email": ("Thư điện tử", "E-mail"),
+    "is_active": ("Đang hoạt động", "Active"),
+    "areas": ("Phường, xã phụ trách", "Wards covered"),
+    "area_codes": ("Phường, xã phụ trách", "Wards covered"),
+    "group": ("Nhóm", "Group"),
+    "group_code": ("Nhóm lĩnh vực", "Category group"),
+    "description": ("Mô tả", "Description"),
+    "description_en": ("Mô tả tiếng Anh", "English description"),
+    "default_priority": ("Mức ưu tiên mặc định", "Default priority"),
+    "sort_order": ("Thứ tự hiển thị", "Display order"),
+    "category_code": ("Lĩnh vực", "Category"),
+    "area_code": ("Phường, xã (trống: cả tỉnh)", "Ward (empty: whole province)"),
+    "unit_code": ("Đơn vị", "Unit"),
+    "unit_id": ("Đơn vị", "Unit"),
+    "unit": ("Đơn vị", "Unit"),
+    "order": ("Thứ tự áp dụng", "Order"),
+    "note": ("Ghi chú", "Note"),
+    "priority": ("Mức ưu tiên (trống: mọi mức)", "Priority (empty: any)"),
+    "ack_hours": ("Giờ làm việc để tiếp nhận", "Working hours to acknowledge"),
+    "resolve_hours": ("Giờ làm việc để xử lý", "Working hours to resolve"),
+    "username": ("Tên đăng nhập", "Username"),
+    "full_name": ("Họ tên", "Full name"),
+    "password": ("Mật khẩu", "Password"),
+    "role": ("Vai trò", "Role"),
+    "language": ("Ngôn ngữ", "Language"),
+    "last_login_at": ("Đăng nhập gần nhất", "Last login"),
+}
+
+
+def label(name: str, lang: str) -> str:
+    vi, en = LABELS.get(name, (name, name))
+    return en if lang == "en" else vi
+
+
+@dataclass(frozen=True)
+class Section:
+    key: str
+    title: tuple[str, str]
+    read: type[BaseModel]
+    columns: tuple[str, ...]
+    # (session, admin, search text) -> (rows, how many there are in all)
+    list_rows: Callable[[Session, User, str | None], tuple[Sequence[Any], int]]
+    get: Callable[[Session, User, int], Any] | None = None
+    create_body: type[BaseModel] | None = None
+    create: Callable[[Session, User, Any], Any] | None = None
+    update_body: type[BaseModel] | None = None
+    update: Callable[[Session, User, int, Any], Any] | None = None
+    delete: Callable[[Session, User, int], Any] | None = None
+    # Fields picked from a list rather than typed: field name -> (value, label) pairs.
+    choices: Mapping[str, Choices] = field(default_factory=dict)
+    # A row's values as the edit form shows them, where they differ from the read model's.
+    current: Callable[[BaseModel], dict[str, Any]] = lambda read: {}
+    search_hint: tuple[str, str] | None = None
+
+
+def _units(session: Session) -> list[tuple[str, str]]:
+    rows = session.exec(select(Unit).where(col(Unit.is_active)).order_by(col(Unit.code)))
+    return [(str(u.id), f"{u.code} — {u.name}") for u in rows]
+
+
+def _wards(session: Session) -> list[tuple[str, str]]:
+    return [(a.code, f"{a.name} ({a.code})") for a in session.exec(select(Area).order_by(col(Area.name)))]
+
+
+def _categories(session: Session) -> list[tuple[str, str]]:
+    return [(c.code, f"{c.code} — {c.name}") for c in categories.list_categories(session, include_inactive=True)]
+
+
+def _groups(session: Session) -> list[tuple[str, str]]:
+    return [(g.code, f"{g.code} — {g.name}") for g in categories.list_groups(session)]
+
+
+def _matches(text: str | None, *values: Any) -> bool:
+    return not text or any(text.lower() in str(v or "").lower() for v in values)
+
+
+def _rules(session: Session, admin: User, q: str | None) -> tuple[Sequence[Any], int]:
+    rows = rules_api.list_rules(admin, session, area_code=None, unit_id=None)
+    rows = [r for r in rows if _matches(q, r.category_code, r.group_code, r.area_code, r.unit_code, r.note)]
+    return rows, len(rows)
+
+
+def _filtered(rows: Sequence[Any], q: str | None, *names: str) -> tuple[Sequence[Any], int]:
+    kept = [r for r in rows if _matches(q, *(getattr(r, n) for n in names))]
+    return kept, len(kept)
+
+
+def _page(page: Any) -> tuple[Sequence[Any], int]:
+    return page.items, page.total
+
+
+SECTIONS: dict[str, Section] = {
+    s.key: s
+    for s in (
+        Section(
+            key="units",
+            title=("Đơn vị xử lý", "Units"),
+            read=UnitRead,
+            columns=("code", "name", "kind", "phone", "is_active", "areas"),
+            list_rows=lambda s, a, q: _page(
+                units_api.list_units(a, s, q=q, kind=None, area_code=None, offset=0, limit=SHOWN)
+            ),
+            get=lambda s, a, i: units_api.read_unit(i, a, s),
+            create_body=UnitCreate,
+            create=lambda s, a, body: units_api.create_unit(body, a, s),
+            update_body=UnitUpdate,
+            update=lambda s, a, i, body: units_api.update_unit(i, body, a, s),
+            delete=lambda s, a, i: units_api.delete_unit(i, a, s),
+            choices={"area_codes": _wards},
+            current=lambda read: {"area_codes": [area.code for area in read.areas]},  # type: ignore[attr-defined]
+            search_hint=("mã hoặc tên", "code or name"),
+        ),
+        Section(
+            key="categories",
+            title=("Lĩnh vực phản ánh", "Categories"),
+            read=CategoryRead,
+            columns=("code", "name", "group", "default_priority", "is_active", "sort_order"),
+            list_rows=lambda s, a, q: _filtered(
+                categories_api.admin_list_categories(a, s), q, "code", "name", "name_en"
+            ),
+            get=lambda s, a, i: categories_api.read_category(i, a, s),
+            create_body=CategoryCreate,
+            create=lambda s, a, body: categories_api.create_category(body, a, s),
+            update_body=CategoryUpdate,
+            update=lambda s, a, i, body: categories_api.update_category(i, body, a, s),
+            delete=lambda s, a, i: categories_api.delete_category(i, a, s),
+            choices={"group_code": _groups},
+            current=lambda read: {"group_code": read.group.code},  # type: ignore[attr-defined]
+            search_hint=("mã hoặc tên", "code or name"),
+        ),
+        Section(
+            key="routing-rules",
+            title=("Quy tắc điều phối", "Routing rules"),
+            read=RuleRead,
+            columns=("category_code", "group_code", "area_code", "unit_code", "order", "is_active", "note"),
+            list_rows=_rules,
+            create_body=RuleCreate,
+            create=lambda s, a, body: rules_api.create_rule(body, a, s),
+            update_body=RuleUpdate,
+            update=lambda s, a, i, body: rules_api.update_rule(i, body, a, s),
+            delete=lambda s, a, i: rules_api.delete_rule(i, a, s),
+            choices={"category_code": _categories, "group_code": _groups, "area_code": _wards, "unit_id": _units},
+            search_hint=("lĩnh vực, phường hoặc đơn vị", "category, ward or unit"),
+        ),
+        Section(
+            key="sla-policies",
+            title=("Thời hạn xử lý (SLA)", "SLA policies"),
+            read=PolicyRead,
+            columns=("category_code", "priority", "ack_hours", "resolve_hours"),
+            list_rows=lambda s, a, q: _filtered(sla_api.list_policies(a, s), q, "category_code", "priority"),
+            create_body=PolicyCreate,
+            create=lambda s, a, body: sla_api.create_policy(body, a, s),
+            delete=lambda s, a, i: sla_api.delete_policy(i, a, s),
+            choices={"category_code": _categories},
+        ),
+        Section(
+            key="users",
+            title=("Tài khoản", "Users"),
+            read=UserRead,
+            columns=("username", "full_name", "role", "unit", "is_active", "last_login_at"),
+            list_rows=lambda s, a, q: _page(
+                users_api.list_users(a, s, role=None, unit_id=None, q=q, offset=0, limit=SHOWN)
+            ),
+            get=lambda s, a, i: users_api.read_user(i, a, s),
+            create_body=UserCreate,
+            create=lambda s, a, body: users_api.create_user(body, a, s),
+            update_body=UserUpdate,
+            update=lambda s, a, i, body: users_api.update_user(i, body, a, s),
+            choices={"unit_id": _units},
+            current=lambda read: {"unit_id": read.unit.id if read.unit else None},  # type: ignore[attr-defined]
+            search_hint=("tên đăng nhập, họ tên hoặc số điện thoại", "username, name or phone"),
+        ),
+    )
+}
+
+
+# --- forms from pydantic bodies ---------------------------------------------------------------
+
+
+@dataclass
+class FormField:
+    name: str
+    kind: str  # text | number | email | password | select | multiple
+    required: bool
+    value: str | list[str] = ""
+    options: list[tuple[str, str]] = field(default_factory=list)
+    step: str | None = None
+    maxlength: int | None = None
+    error: str | None = None
+
+
+def _bare(annotation: Any) -> tuple[Any, bool]:
+    """The type under ``Annotated[...]`` and ``X | None``, and whether None is allowed."""
+    optional = False
+    while True:
+        origin = typing.get_origin(annotation)
+        if origin is Annotated:
+            annotation = typing.get_args(annotation)[0]
+        elif origin in (UnionType, typing.Union):
+            args = [a for a in typing.get_args(annotation) if a is not NoneType]
+            optional = optional or len(args) < len(typing.get_args(annotation))
+            annotation = args[0]
+        else:
+            return annotation, optional
+
+
+def _text(value: Any) -> str | list[str]:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Enum):
+        return str(value.value)
+    if isinstance(value, list):
+        return [str(v) for v in value]
+    return str(value)
+
+
+def form_fields(
+    session: Session, section: Section, body: type[BaseModel], values: Mapping[str, Any], lang: str
+) -> list[FormField]:
+    t = translator(lang)
+    fields = []
+    for name, info in body.model_fields.items():
+        kind, optional = _bare(info.annotation)
+        spec = FormField(name=name, kind="text", required=info.is_required())
+        spec.maxlength = next((m.max_length for m in info.metadata if isinstance(m, MaxLen)), None)
+        if name in section.choices:
+            spec.kind = "multiple" if typing.get_origin(kind) is list else "select"
+            spec.options = ([("", "—")] if spec.kind == "select" and not spec.required else []) + section.choices[name](
+                session
+            )
+        elif isinstance(kind, type) and issubclass(kind, Enum):
+            spec.kind = "select"
+            spec.options = ([("", "—")] if optional else []) + [(str(m.value), str(m.value)) for m in kind]
+        elif kind is bool:
+            spec.kind = "select"
+            spec.options = ([("", "—")] if optional else []) + [("true", t("Có", "Yes")), ("false", t("Không", "No"))]
+        elif kind in (int, float):
+            spec.kind, spec.step = "number", "1" if kind is int else "any"
+        elif kind is EmailStr:
+            spec.kind = "email"
+        elif "password" in name:
+            spec.kind = "password"
+        default = None if info.is_required() else info.get_default(call_default_factory=True)
+        spec.value = _text(values.get(name, default)) if spec.kind != "password" else ""
+        fields.append(spec)
+    return fields
+
+
+def _submitted(form: Any, spec: FormField) -> str | list[str]:
+    if spec.kind == "multiple":
+        return [v for v in form.getlist(spec.name) if v]
+    return str(form.get(spec.name) or "").strip()
+
+
+def _changes(fields: list[FormField], form: Any, *, editing: bool) -> dict[str, Any]:
+    """The body's input: on a new row every field filled in; on an edit only the fields
+    posted that changed (a field emptied is cleared, which the API refuses where a value
+    is required; a field not posted at all is left alone)."""
+    data: dict[str, Any] = {}
+    for spec in fields:
+        if editing and spec.name not in form:
+            continue
+        value = _submitted(form, spec)
+        if editing:
+            same = sorted(value) == sorted(spec.value) if spec.kind == "multiple" else value == spec.value
+            if not same and not (spec.kind == "password" and not value):
+                data[spec.name] = value if value not in ("", []) or spec.kind == "multiple" else None
+        elif value not in ("", []) or spec.kind == "multiple":
+            data[spec.name] = value
+        spec.value = value if spec.kind != "password" else ""
+    return data
+
+
+def _field_errors(fields: list[FormField], error: ValidationError | PhanAnhError, lang: str) -> str:
+    """Put each refusal next to its field; the line for the top of the form."""
+    by_name = {f.name: f for f in fields}
+    t = translator(lang)
+    if isinstance(error, ValidationError):
+        lines = []
+        for problem in error.errors():
+            name = str(problem["loc"][0]) if problem["loc"] else ""
+            if name in by_name:
+                by_name[name].error = problem["msg"]
+            lines.append(f"{name}: {problem['msg']}")
+        return t("Dữ liệu không hợp lệ — ", "Invalid input — ") + "; ".join(lines)
+    message = t(error.detail_message, error.detail_message_en)
+    if error.field in by_name:
+        by_name[error.field].error = message
+    return f"{error.detail_code}: {message}"
+
+
+# --- cells ---------------------------------------------------------------------------------
+
+
+def cell(value: Any, lang: str) -> str:
+    """How a read model's value shows in a list."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "✓" if value else "✗"
+    if isinstance(value, Enum):
+        return str(value.value)
+    if isinstance(value, datetime):
+        return format_local(value)
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, list):
+        shown = [cell(v, lang) for v in value[:6]]
+        return ", ".join(shown) + (f" … (+{len(value) - 6})" if len(value) > 6 else "")
+    if isinstance(value, BaseModel):
+        code = getattr(value, "code", None)
+        return str(code) if code is not None else str(value)
+    return str(value)
+
+
+# --- pages -----------------------------------------------------------------------------------
+
+
+def _rows(session: Session, section: Section, admin: User, q: str | None) -> tuple[list[BaseModel], int]:
+    rows, total = section.list_rows(session, admin, q)
+    return [section.read.model_validate(row) for row in rows], total
+
+
+def _values(section: Section, read: BaseModel) -> dict[str, Any]:
+    return {**read.model_dump(), **section.current(read)}
+
+
+def _lang(request: Request) -> str:
+    return request.cookies.get(cookies.LANG_COOKIE, "vi")
+
+
+@router.get("")
+def admin_home(request: Request, admin: AdminPageUser) -> Response:
+    return render(request, "admin_index.html", user=admin, sections=SECTIONS.values())
+
+
+def _list_page(
+    request: Request,
+    session: Session,
+    admin: User,
+    section: Section,
+    q: str | None,
+    *,
+    fields: list[FormField] | None = None,
+    error: str | None = None,
+    status: int = 200,
+) -> Response:
+    rows, total = _rows(session, section, admin, q)
+    if fields is None and section.create_body is not None:
+        fields = form_fields(session, section, section.create_body, {}, _lang(request))
+    return render(
+        request,
+        "admin_list.html",
+        user=admin,
+        section=section,
+        rows=rows,
+        total=total,
+        q=q or "",
+        fields=fields,
+        error=error,
+        cell=cell,
+        label=label,
+        status=status,
+    )
+
+
+@router.get("/{key}")
+def admin_list(request: Request, key: str, admin: AdminPageUser, session: SessionDep, q: str | None = None) -> Response:
+    if key not in SECTIONS:
+        return render(request, "error.html", user=admin, status=404, code="not_found")
+    return _list_page(request, session, admin, SECTIONS[key], (q or "").strip()[:64] or None)
+
+
+@router.post("/{key}")
+async def admin_create(request: Request, key: str, admin: AdminPageUser, session: SessionDep) -> Response:
+    form = await request.form()
+    cookies.check_csrf(request, str(form.get("csrf") or ""))
+    section = SECTIONS.get(key)
+    if section is None or section.create is None or section.create_body is None:
+        return render(request, "error.html", user=admin, status=404, code="not_found")
+    fields = form_fields(session, section, section.create_body, {}, _lang(request))
+    data = _changes(fields, form, editing=False)
+    try:
+        body = section.create_body.model_validate(data)
+        await run_in_threadpool(section.create, session, admin, body)
+        session.flush()
+    except (ValidationError, PhanAnhError) as refusal:
+        session.rollback()
+        status = 422 if isinstance(refusal, ValidationError) else refusal.status_code
+        error = _field_errors(fields, refusal, _lang(request))
+        return _list_page(request, session, admin, section, None, fields=fields, error=error, status=status)
+    response = RedirectResponse(f"/web/admin/{key}", status_code=303)
+    cookies.flash(response, translator(_lang(request))("Đã tạo.", "Created."))
+    return response
+
+
+def _edit_page(
+    request: Request,
+    session: Session,
+    admin: User,
+    section: Section,
+    row_id: int,
+    read: BaseModel,
+    *,
+    fields: list[FormField] | None = None,
+    error: str | None = None,
+    status: int = 200,
+) -> Response:
+    if fields is None and section.update_body is not None:
+        fields = form_fields(session, section, section.update_body, _values(section, read), _lang(request))
+    return render(
+        request,
+        "admin_edit.html",
+        user=admin,
+        section=section,
+        row_id=row_id,
+        read=read,
+        fields=fields,
+        error=error,
+        cell=cell,
+        label=label,
+        status=status,
+    )
+
+
+def _read_one(session: Session, section: Section, admin: User, row_id: int) -> BaseModel | None:
+    if section.get is None:
+        rows, _ = _rows(session, section, admin, None)
+        return next((r for r in rows if getattr(r, "id", None) == row_id), None)
+    try:
+        return section.read.model_validate(section.get(session, admin, row_id))
+    except PhanAnhError:
+        return None
+
+
+@router.get("/{key}/{row_id}")
+def admin_edit(request: Request, key: str, row_id: int, admin: AdminPageUser, session: SessionDep) -> Response:
+    section = SECTIONS.get(key)
+    read = _read_one(session, section, admin, row_id) if section else None
+    if section is None or read is None:
+        return render(request, "error.html", user=admin, status=404, code="not_found")
+    return _edit_page(request, session, admin, section, row_id, read)
+
+
+@router.post("/{key}/{row_id}")
+async def admin_update(request: Request, key: str, row_id: int, admin: AdminPageUser, session: SessionDep) -> Response:
+    form = await request.form()
+    cookies.check_csrf(request, str(form.get("csrf") or ""))
+    section = SECTIONS.get(key)
+    read = _read_one(session, section, admin, row_id) if section else None
+    if section is None or read is None or section.update is None or section.update_body is None:
+        return render(request, "error.html", user=admin, status=404, code="not_found")
+    fields = form_fields(session, section, section.update_body, _values(section, read), _lang(request))
+    data = _changes(fields, form, editing=True)
+    t = translator(_lang(request))
+    if not data:
+        response = RedirectResponse(f"/web/admin/{key}/{row_id}", status_code=303)
+        cookies.flash(response, t("Không có gì thay đổi.", "Nothing changed."))
+        return response
+    try:
+        body = section.update_body.model_validate(data)
+        await run_in_threadpool(section.update, session, admin, row_id, body)
+        session.flush()
+    except (ValidationError, PhanAnhError) as refusal:
+        session.rollback()
+        status = 422 if isinstance(refusal, ValidationError) else refusal.status_code
+        error = _field_errors(fields, refusal, _lang(request))
+        return _edit_page(request, session, admin, section, row_id, read, fields=fields, error=error, status=status)
+    response = RedirectResponse(f"/web/admin/{key}/{row_id}", status_code=303)
+    cookies.flash(response, t("Đã lưu.", "Saved."))
+    return response
+
+
+@router.post("/{key}/{row_id}/delete")
+async def admin_delete(request: Request, key: str, row_id: int, admin: AdminPageUser, session: SessionDep) -> Response:
+    form = await request.form()
+    cookies.check_csrf(request, str(form.get("csrf") or ""))
+    section = SECTIONS.get(key)
+    if section is None or section.delete is None:
+        return render(request, "error.html", user=admin, status=404, code="not_found")
+    t = translator(_lang(request))
+    try:
+        await run_in_threadpool(section.delete, session, admin, row_id)
+        session.flush()
+    except PhanAnhError as refusal:
+        session.rollback()
+        response = RedirectResponse(f"/web/admin/{key}", status_code=303)
+        cookies.flash(response, f"{refusal.detail_code}: {t(refusal.detail_message, refusal.detail_message_en)}")
+        return response
+    response = RedirectResponse(f"/web/admin/{key}", status_code=303)
+    cookies.flash(response, t("Đã xoá.", "Deleted."))
+    return response
