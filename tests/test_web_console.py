@@ -144,6 +144,7 @@ def test_the_ioc_dashboard_draws_the_wards_without_a_tile_server_and_shows_the_f
         backlog = int(page.locator('[data-test="backlog"]').inner_text())
         assert backlog >= 1
         expect(page.locator('[data-test="intake-chart"] rect')).to_have_count(30)
+        expect(page.locator('[data-test="processing-chart"] rect')).to_have_count(12)
         expect(page.locator('[data-test="units"]')).to_be_visible()
         screenshot(page, "ioc-dashboard")
         # The exports answer with files, with the console's login.

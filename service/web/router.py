@@ -457,7 +457,14 @@ def _dashboard(session: Session, user: User) -> dict[str, Any]:
         scope=scope, session=session, bucket=ioc.Bucket.day, first=today - timedelta(days=29), last=today
     )
     peak = max([p.intake for p in trends.points] + [1])
+    # Processing time by week: a day's median swings with a handful of reports.
+    weeks = ioc_api.trends(
+        scope=scope, session=session, bucket=ioc.Bucket.week, first=today - timedelta(weeks=11), last=today
+    )
+    peak_hours = max([p.median_hours or 0 for p in weeks.points] + [1])
     return {
+        "weeks": weeks,
+        "peak_hours": peak_hours,
         "summary": ioc_api.summary(scope=scope, session=session),
         "units": ioc_api.performance(scope=scope, session=session, group_by=ioc.GroupBy.unit, first=None, last=None),
         "overdue": ioc_api.overdue(scope=scope, session=session, limit=15, offset=0),
