@@ -119,6 +119,10 @@ def test_a_ward_rule_beats_the_province_wide_rule_which_beats_the_ward_default(c
     assert elsewhere["area"]["code"] == "05443" and elsewhere["unit"]["code"] == "SXD-TN"
     # Switched off through the API: back to the province-wide rule, no deploy.
     client.patch(f"/api/v1/admin/routing-rules/{rule['id']}", json={"is_active": False}, headers=admin)
+    read = client.get(f"/api/v1/admin/routing-rules/{rule['id']}", headers=admin).json()
+    assert read["is_active"] is False and read["area_code"] == "05528"
+    assert client.get("/api/v1/admin/routing-rules/2147483647", headers=admin).status_code == 404
+    assert client.get(f"/api/v1/admin/routing-rules/{rule['id']}", headers=auth("dispatcher")).status_code == 403
     assert (
         send(client, citizen, category="provincial_road", lat=bach_quang[0], lon=bach_quang[1])["unit"]["code"]
         == "SXD-TN"

@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from tests.conftest import DEMO_PASSWORD, DEMO_USERS, unique
 
-SECTIONS = ("units", "categories", "routing-rules", "sla-policies", "users")
+SECTIONS = ("units", "category-groups", "categories", "routing-rules", "sla-policies", "users")
 
 
 def console(client: TestClient, role: str) -> str:
@@ -63,6 +63,26 @@ def test_every_section_lists_its_rows_for_the_admin(client, admin):
         assert 'data-test="admin-rows"' in page.text
     assert DEMO_USERS["officer"] in client.get("/web/admin/users?q=canbo").text
     assert client.get("/web/admin/nothing-here").status_code == 404
+
+
+def test_a_long_list_is_paged(client, db, admin):
+    total = one(db, "SELECT count(*) FROM units")
+    assert total > 200  # three units in each of the 92 wards, and more
+    first = client.get("/web/admin/units")
+    assert first.text.count('href="/web/admin/units/') == 200
+    assert f"1–200 / {total}" in first.text and "offset=200" in first.text
+    last = client.get("/web/admin/units", params={"offset": 200})
+    assert last.text.count('href="/web/admin/units/') == total - 200
+    assert f"201–{total} / {total}" in last.text and "offset=0" in last.text
+    assert client.get("/web/admin/units", params={"offset": -1}).status_code == 422
+
+
+def test_a_category_group_is_added_and_then_used_by_a_new_category(client, db, admin):
+    code = unique("nhom_")
+    made = post(client, "/web/admin/category-groups", admin, {"code": code, "name": "Cây xanh", "name_en": "Trees"})
+    assert made.status_code == 303, made.text
+    assert audited(db, "category_group.created", code) == 1
+    assert f'<option value="{code}"' in client.get("/web/admin/categories").text
 
 
 @pytest.mark.parametrize("role", ["officer", "unit_lead", "dispatcher"])

@@ -112,6 +112,11 @@ def create_rule(body: RuleCreate, _: AdminUser, session: SessionDep):
     return _read(session, rule)
 
 
+@router.get("/{rule_id}", response_model=RuleRead, responses=responses(NotFound))
+def read_rule(rule_id: IdPath, _: AdminUser, session: SessionDep):
+    return _read(session, _get(session, rule_id))
+
+
 @router.patch("/{rule_id}", response_model=RuleRead, responses=responses(NotFound, InvalidRule))
 def update_rule(rule_id: IdPath, body: RuleUpdate, _: AdminUser, session: SessionDep):
     """Re-point, reorder, or switch a rule off (``is_active=false``) with immediate effect."""

@@ -19,7 +19,7 @@ from types import NoneType, UnionType
 from typing import Annotated, Any
 
 from annotated_types import MaxLen
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, EmailStr, ValidationError
@@ -31,9 +31,16 @@ from service.accounts.schemas import UserCreate, UserRead, UserUpdate
 from service.areas.models import Area
 from service.categories import repository as categories
 from service.categories import router as categories_api
-from service.categories.schemas import CategoryCreate, CategoryRead, CategoryUpdate
+from service.categories.schemas import (
+    CategoryCreate,
+    CategoryGroupCreate,
+    CategoryGroupRead,
+    CategoryRead,
+    CategoryUpdate,
+)
 from service.core.database import SessionDep
 from service.core.errors import PhanAnhError
+from service.core.schemas import INT_MAX
 from service.core.timeutil import format_local
 from service.routing import admin as rules_api
 from service.routing.schemas import RuleCreate, RuleRead, RuleUpdate
@@ -101,8 +108,8 @@ class Section:
     title: tuple[str, str]
     read: type[BaseModel]
     columns: tuple[str, ...]
-    # (session, admin, search text) -> (rows, how many there are in all)
-    list_rows: Callable[[Session, User, str | None], tuple[Sequence[Any], int]]
+    # (session, admin, search text, offset) -> (up to SHOWN rows from offset, how many in all)
+    list_rows: Callable[[Session, User, str | None, int], tuple[Sequence[Any], int]]
     get: Callable[[Session, User, int], Any] | None = None
     create_body: type[BaseModel] | None = None
     create: Callable[[Session, User, Any], Any] | None = None
@@ -137,15 +144,10 @@ def _matches(text: str | None, *values: Any) -> bool:
     return not text or any(text.lower() in str(v or "").lower() for v in values)
 
 
-def _rules(session: Session, admin: User, q: str | None) -> tuple[Sequence[Any], int]:
-    rows = rules_api.list_rules(admin, session, area_code=None, unit_id=None)
-    rows = [r for r in rows if _matches(q, r.category_code, r.group_code, r.area_code, r.unit_code, r.note)]
-    return rows, len(rows)
-
-
-def _filtered(rows: Sequence[Any], q: str | None, *names: str) -> tuple[Sequence[Any], int]:
+def _filtered(rows: Sequence[Any], q: str | None, offset: int, *names: str) -> tuple[Sequence[Any], int]:
+    """Search and page a list the API answers whole (it is short: tens to hundreds of rows)."""
     kept = [r for r in rows if _matches(q, *(getattr(r, n) for n in names))]
-    return kept, len(kept)
+    return kept[offset : offset + SHOWN], len(kept)
 
 
 def _page(page: Any) -> tuple[Sequence[Any], int]:
@@ -160,8 +162,8 @@ SECTIONS: dict[str, Section] = {
             title=("Đơn vị xử lý", "Units"),
             read=UnitRead,
             columns=("code", "name", "kind", "phone", "is_active", "areas"),
-            list_rows=lambda s, a, q: _page(
-                units_api.list_units(a, s, q=q, kind=None, area_code=None, offset=0, limit=SHOWN)
+            list_rows=lambda s, a, q, offset: _page(
+                units_api.list_units(a, s, q=q, kind=None, area_code=None, offset=offset, limit=SHOWN)
             ),
             get=lambda s, a, i: units_api.read_unit(i, a, s),
             create_body=UnitCreate,
@@ -174,12 +176,23 @@ SECTIONS: dict[str, Section] = {
             search_hint=("mã hoặc tên", "code or name"),
         ),
         Section(
+            key="category-groups",
+            title=("Nhóm lĩnh vực", "Category groups"),
+            read=CategoryGroupRead,
+            columns=("code", "name", "name_en", "sort_order"),
+            list_rows=lambda s, a, q, offset: _filtered(
+                categories_api.list_groups(a, s), q, offset, "code", "name", "name_en"
+            ),
+            create_body=CategoryGroupCreate,
+            create=lambda s, a, body: categories_api.create_group(body, a, s),
+        ),
+        Section(
             key="categories",
             title=("Lĩnh vực phản ánh", "Categories"),
             read=CategoryRead,
             columns=("code", "name", "group", "default_priority", "is_active", "sort_order"),
-            list_rows=lambda s, a, q: _filtered(
-                categories_api.admin_list_categories(a, s), q, "code", "name", "name_en"
+            list_rows=lambda s, a, q, offset: _filtered(
+                categories_api.admin_list_categories(a, s), q, offset, "code", "name", "name_en"
             ),
             get=lambda s, a, i: categories_api.read_category(i, a, s),
             create_body=CategoryCreate,
@@ -196,9 +209,15 @@ SECTIONS: dict[str, Section] = {
             title=("Quy tắc điều phối", "Routing rules"),
             read=RuleRead,
             columns=("category_code", "group_code", "area_code", "unit_code", "order", "is_active", "note"),
-            list_rows=_rules,
+            list_rows=lambda s, a, q, offset: _filtered(
+                rules_api.list_rules(a, s, area_code=None, unit_id=None),
+                q,
+                offset,
+                *("category_code", "group_code", "area_code", "unit_code", "note"),
+            ),
             create_body=RuleCreate,
             create=lambda s, a, body: rules_api.create_rule(body, a, s),
+            get=lambda s, a, i: rules_api.read_rule(i, a, s),
             update_body=RuleUpdate,
             update=lambda s, a, i, body: rules_api.update_rule(i, body, a, s),
             delete=lambda s, a, i: rules_api.delete_rule(i, a, s),
@@ -210,7 +229,9 @@ SECTIONS: dict[str, Section] = {
             title=("Thời hạn xử lý (SLA)", "SLA policies"),
             read=PolicyRead,
             columns=("category_code", "priority", "ack_hours", "resolve_hours"),
-            list_rows=lambda s, a, q: _filtered(sla_api.list_policies(a, s), q, "category_code", "priority"),
+            list_rows=lambda s, a, q, offset: _filtered(
+                sla_api.list_policies(a, s), q, offset, "category_code", "priority"
+            ),
             create_body=PolicyCreate,
             create=lambda s, a, body: sla_api.create_policy(body, a, s),
             delete=lambda s, a, i: sla_api.delete_policy(i, a, s),
@@ -221,8 +242,8 @@ SECTIONS: dict[str, Section] = {
             title=("Tài khoản", "Users"),
             read=UserRead,
             columns=("username", "full_name", "role", "unit", "is_active", "last_login_at"),
-            list_rows=lambda s, a, q: _page(
-                users_api.list_users(a, s, role=None, unit_id=None, q=q, offset=0, limit=SHOWN)
+            list_rows=lambda s, a, q, offset: _page(
+                users_api.list_users(a, s, role=None, unit_id=None, q=q, offset=offset, limit=SHOWN)
             ),
             get=lambda s, a, i: users_api.read_user(i, a, s),
             create_body=UserCreate,
@@ -381,8 +402,10 @@ def cell(value: Any, lang: str) -> str:
 # --- pages -----------------------------------------------------------------------------------
 
 
-def _rows(session: Session, section: Section, admin: User, q: str | None) -> tuple[list[BaseModel], int]:
-    rows, total = section.list_rows(session, admin, q)
+def _rows(
+    session: Session, section: Section, admin: User, q: str | None, offset: int = 0
+) -> tuple[list[BaseModel], int]:
+    rows, total = section.list_rows(session, admin, q, offset)
     return [section.read.model_validate(row) for row in rows], total
 
 
@@ -406,11 +429,12 @@ def _list_page(
     section: Section,
     q: str | None,
     *,
+    offset: int = 0,
     fields: list[FormField] | None = None,
     error: str | None = None,
     status: int = 200,
 ) -> Response:
-    rows, total = _rows(session, section, admin, q)
+    rows, total = _rows(session, section, admin, q, offset)
     if fields is None and section.create_body is not None:
         fields = form_fields(session, section, section.create_body, {}, _lang(request))
     return render(
@@ -420,6 +444,8 @@ def _list_page(
         section=section,
         rows=rows,
         total=total,
+        offset=offset,
+        shown=SHOWN,
         q=q or "",
         fields=fields,
         error=error,
@@ -430,10 +456,17 @@ def _list_page(
 
 
 @router.get("/{key}")
-def admin_list(request: Request, key: str, admin: AdminPageUser, session: SessionDep, q: str | None = None) -> Response:
+def admin_list(
+    request: Request,
+    key: str,
+    admin: AdminPageUser,
+    session: SessionDep,
+    q: str | None = None,
+    offset: Annotated[int, Query(ge=0, le=INT_MAX)] = 0,
+) -> Response:
     if key not in SECTIONS:
         return render(request, "error.html", user=admin, status=404, code="not_found")
-    return _list_page(request, session, admin, SECTIONS[key], (q or "").strip()[:64] or None)
+    return _list_page(request, session, admin, SECTIONS[key], (q or "").strip()[:64] or None, offset=offset)
 
 
 @router.post("/{key}")
@@ -490,8 +523,7 @@ def _edit_page(
 
 def _read_one(session: Session, section: Section, admin: User, row_id: int) -> BaseModel | None:
     if section.get is None:
-        rows, _ = _rows(session, section, admin, None)
-        return next((r for r in rows if getattr(r, "id", None) == row_id), None)
+        return None  # a section without a row page (SLA policies: add or delete only)
     try:
         return section.read.model_validate(section.get(session, admin, row_id))
     except PhanAnhError:
