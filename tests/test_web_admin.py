@@ -63,6 +63,9 @@ def test_every_section_lists_its_rows_for_the_admin(client, admin):
         assert 'data-test="admin-rows"' in page.text
     assert DEMO_USERS["officer"] in client.get("/web/admin/users?q=canbo").text
     assert client.get("/web/admin/nothing-here").status_code == 404
+    assert client.get("/web/admin/units/2147483647").status_code == 404
+    assert client.get("/web/admin/units/2147483648").status_code == 422  # not a database id
+    assert client.get("/web/admin/sla-policies/1").status_code == 404  # add or delete only
 
 
 def test_a_long_list_is_paged(client, db, admin):

@@ -40,7 +40,7 @@ from service.categories.schemas import (
 )
 from service.core.database import SessionDep
 from service.core.errors import PhanAnhError
-from service.core.schemas import INT_MAX
+from service.core.schemas import INT_MAX, IdPath
 from service.core.timeutil import format_local
 from service.routing import admin as rules_api
 from service.routing.schemas import RuleCreate, RuleRead, RuleUpdate
@@ -531,7 +531,7 @@ def _read_one(session: Session, section: Section, admin: User, row_id: int) -> B
 
 
 @router.get("/{key}/{row_id}")
-def admin_edit(request: Request, key: str, row_id: int, admin: AdminPageUser, session: SessionDep) -> Response:
+def admin_edit(request: Request, key: str, row_id: IdPath, admin: AdminPageUser, session: SessionDep) -> Response:
     section = SECTIONS.get(key)
     read = _read_one(session, section, admin, row_id) if section else None
     if section is None or read is None:
@@ -540,7 +540,9 @@ def admin_edit(request: Request, key: str, row_id: int, admin: AdminPageUser, se
 
 
 @router.post("/{key}/{row_id}")
-async def admin_update(request: Request, key: str, row_id: int, admin: AdminPageUser, session: SessionDep) -> Response:
+async def admin_update(
+    request: Request, key: str, row_id: IdPath, admin: AdminPageUser, session: SessionDep
+) -> Response:
     form = await request.form()
     cookies.check_csrf(request, str(form.get("csrf") or ""))
     section = SECTIONS.get(key)
@@ -569,7 +571,9 @@ async def admin_update(request: Request, key: str, row_id: int, admin: AdminPage
 
 
 @router.post("/{key}/{row_id}/delete")
-async def admin_delete(request: Request, key: str, row_id: int, admin: AdminPageUser, session: SessionDep) -> Response:
+async def admin_delete(
+    request: Request, key: str, row_id: IdPath, admin: AdminPageUser, session: SessionDep
+) -> Response:
     form = await request.form()
     cookies.check_csrf(request, str(form.get("csrf") or ""))
     section = SECTIONS.get(key)
