@@ -154,6 +154,12 @@ def test_a_unit_is_created_changed_and_deleted_through_its_forms_with_an_audit_t
     # The same wards, in another order, are no change.
     assert set(event.after) == {"phone"}
 
+    # A unit with staff is not deleted: the refusal is the next page's flash line.
+    staffed = one(db, "SELECT unit_id FROM users WHERE username = :u", u=DEMO_USERS["officer"])
+    kept = post(client, f"/web/admin/units/{staffed}/delete", admin, {})
+    assert kept.status_code == 303 and "unit_in_use" in kept.cookies["pa_flash"]
+    assert one(db, "SELECT count(*) FROM units WHERE id = :u", u=staffed) == 1
+
     deleted = post(client, f"/web/admin/units/{unit_id}/delete", admin, {})
     assert deleted.status_code == 303
     assert one(db, "SELECT count(*) FROM units WHERE id = :u", u=unit_id) == 0

@@ -60,6 +60,8 @@ AdminPageUser = Annotated[User, Depends(page_user(Page.admin))]
 SHOWN = 200
 
 Choices = Callable[[Session], list[tuple[str, str]]]
+# What an admin edit may be refused with: the body's validation or the service's rules.
+Refusal = ValidationError | PhanAnhError
 
 # Column and field names as people read them.
 LABELS: dict[str, tuple[str, str]] = {
@@ -357,7 +359,7 @@ def _changes(fields: list[FormField], form: Any, *, editing: bool) -> dict[str, 
     return data
 
 
-def _field_errors(fields: list[FormField], error: ValidationError | PhanAnhError, lang: str) -> str:
+def _field_errors(fields: list[FormField], error: Refusal, lang: str) -> str:
     """Put each refusal next to its field; the line for the top of the form."""
     by_name = {f.name: f for f in fields}
     t = translator(lang)
@@ -415,6 +417,23 @@ def _values(section: Section, read: BaseModel) -> dict[str, Any]:
 
 def _lang(request: Request) -> str:
     return request.cookies.get(cookies.LANG_COOKIE, "vi")
+
+
+async def _attempt(session: Session, work: Callable[[], Any]) -> tuple[int, Refusal] | None:
+    """Run one admin edit; on a refusal undo it and answer (status, refusal)."""
+    try:
+        await run_in_threadpool(work)
+        session.flush()
+    except (ValidationError, PhanAnhError) as refusal:
+        session.rollback()
+        return (422 if isinstance(refusal, ValidationError) else refusal.status_code), refusal
+    return None
+
+
+def _done(path: str, text: str) -> Response:
+    response = RedirectResponse(f"/web/admin/{path}", status_code=303)
+    cookies.flash(response, text)
+    return response
 
 
 @router.get("")
@@ -478,18 +497,14 @@ async def admin_create(request: Request, key: str, admin: AdminPageUser, session
         return render(request, "error.html", user=admin, status=404, code="not_found")
     fields = form_fields(session, section, section.create_body, {}, _lang(request))
     data = _changes(fields, form, editing=False)
-    try:
-        body = section.create_body.model_validate(data)
-        await run_in_threadpool(section.create, session, admin, body)
-        session.flush()
-    except (ValidationError, PhanAnhError) as refusal:
-        session.rollback()
-        status = 422 if isinstance(refusal, ValidationError) else refusal.status_code
+    body = section.create_body
+    create = section.create
+    refused = await _attempt(session, lambda: create(session, admin, body.model_validate(data)))
+    if refused:
+        status, refusal = refused
         error = _field_errors(fields, refusal, _lang(request))
         return _list_page(request, session, admin, section, None, fields=fields, error=error, status=status)
-    response = RedirectResponse(f"/web/admin/{key}", status_code=303)
-    cookies.flash(response, translator(_lang(request))("Đã tạo.", "Created."))
-    return response
+    return _done(key, translator(_lang(request))("Đã tạo.", "Created."))
 
 
 def _edit_page(
@@ -553,21 +568,15 @@ async def admin_update(
     data = _changes(fields, form, editing=True)
     t = translator(_lang(request))
     if not data:
-        response = RedirectResponse(f"/web/admin/{key}/{row_id}", status_code=303)
-        cookies.flash(response, t("Không có gì thay đổi.", "Nothing changed."))
-        return response
-    try:
-        body = section.update_body.model_validate(data)
-        await run_in_threadpool(section.update, session, admin, row_id, body)
-        session.flush()
-    except (ValidationError, PhanAnhError) as refusal:
-        session.rollback()
-        status = 422 if isinstance(refusal, ValidationError) else refusal.status_code
+        return _done(f"{key}/{row_id}", t("Không có gì thay đổi.", "Nothing changed."))
+    body = section.update_body
+    update = section.update
+    refused = await _attempt(session, lambda: update(session, admin, row_id, body.model_validate(data)))
+    if refused:
+        status, refusal = refused
         error = _field_errors(fields, refusal, _lang(request))
         return _edit_page(request, session, admin, section, row_id, read, fields=fields, error=error, status=status)
-    response = RedirectResponse(f"/web/admin/{key}/{row_id}", status_code=303)
-    cookies.flash(response, t("Đã lưu.", "Saved."))
-    return response
+    return _done(f"{key}/{row_id}", t("Đã lưu.", "Saved."))
 
 
 @router.post("/{key}/{row_id}/delete")
@@ -580,14 +589,9 @@ async def admin_delete(
     if section is None or section.delete is None:
         return render(request, "error.html", user=admin, status=404, code="not_found")
     t = translator(_lang(request))
-    try:
-        await run_in_threadpool(section.delete, session, admin, row_id)
-        session.flush()
-    except PhanAnhError as refusal:
-        session.rollback()
-        response = RedirectResponse(f"/web/admin/{key}", status_code=303)
-        cookies.flash(response, f"{refusal.detail_code}: {t(refusal.detail_message, refusal.detail_message_en)}")
-        return response
-    response = RedirectResponse(f"/web/admin/{key}", status_code=303)
-    cookies.flash(response, t("Đã xoá.", "Deleted."))
-    return response
+    delete = section.delete
+    refused = await _attempt(session, lambda: delete(session, admin, row_id))
+    if refused:
+        _, refusal = refused
+        return _done(key, _field_errors([], refusal, _lang(request)))
+    return _done(key, t("Đã xoá.", "Deleted."))
