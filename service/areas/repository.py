@@ -1,13 +1,13 @@
 """The only place that queries areas and provinces."""
 
 import json
-from typing import Any
+from typing import Any, cast
 
 from geoalchemy2.shape import from_shape
 from shapely.geometry import MultiPolygon
-from sqlalchemy import func, literal_column, text
+from sqlalchemy import Executable, func, literal_column, text
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.orm import defer, lazyload
+from sqlalchemy.orm import QueryableAttribute, defer, lazyload
 from sqlmodel import Session, col, select
 
 from service.areas.models import Area, AreaPart, Province
@@ -31,7 +31,7 @@ def area_containing(session: Session, *, lat: float, lon: float) -> Area | None:
         .order_by(col(Area.code))
         .limit(1)
         # Routing needs the ward's id and code, not its province: no join on the hot path.
-        .options(WITHOUT_GEOMETRY, lazyload(Area.province))
+        .options(WITHOUT_GEOMETRY, lazyload(cast(QueryableAttribute[Any], Area.province)))
     ).first()
 
 
@@ -58,11 +58,11 @@ def upsert_area(session: Session, *, values: dict[str, Any], geom: MultiPolygon)
     """Insert or replace the area with ``values['code']``; True when it was new."""
     row = {**values, "geom": from_shape(geom, srid=4326)}
     statement = insert(Area).values(**row)
-    statement = statement.on_conflict_do_update(
+    upsert: Executable = statement.on_conflict_do_update(
         index_elements=["code"],
         set_={**{k: statement.excluded[k] for k in row if k != "code"}, "updated_at": func.now()},
     ).returning(literal_column("(xmax = 0)"))
-    created = bool(session.execute(statement).scalar_one())
+    created = bool(session.execute(upsert).scalar_one())
     _subdivide(session, values["code"])
     return created
 

@@ -14,7 +14,8 @@ from sqlmodel import Session
 
 log = logging.getLogger(__name__)
 
-Action = Callable[[], None]
+# What an action returns is ignored.
+Action = Callable[[], object]
 _ON_COMMIT = "phananh_on_commit"
 _ON_ROLLBACK = "phananh_on_rollback"
 

@@ -3,6 +3,7 @@ demo account per role. Safe to run again: everything is matched by its code."""
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 from sqlalchemy import func
 from sqlalchemy.dialects.postgresql import insert
@@ -71,7 +72,8 @@ def _seed_units(session: Session, areas: list[Area]) -> int:
         for code, kind, name, name_en in PROVINCE_UNITS
     ]
     _upsert(session, Unit, "code", rows)
-    unit_ids = dict(session.exec(select(Unit.code, Unit.id)).all())
+    # An id read back from the table is never None; the model allows None only before insert.
+    unit_ids = cast(dict[str, int], dict(session.exec(select(Unit.code, col(Unit.id))).all()))
     for area in areas:
         for suffix, *_ in WARD_UNITS:
             units_repository.set_areas(session, unit_ids[f"{area.code}-{suffix}"], [area.id])  # type: ignore[list-item]
@@ -81,9 +83,10 @@ def _seed_units(session: Session, areas: list[Area]) -> int:
 
 
 def _seed_rules(session: Session, areas: list[Area]) -> int:
-    unit_ids = dict(session.exec(select(Unit.code, Unit.id)).all())
+    # An id read back from the table is never None; the model allows None only before insert.
+    unit_ids = cast(dict[str, int], dict(session.exec(select(Unit.code, col(Unit.id))).all()))
     category_ids = dict(session.exec(select(Category.code, Category.id)).all())
-    wanted = []
+    wanted: list[tuple[int | None, str | None, int | None, int]] = []
     for area in areas:
         wanted.append((None, None, area.id, unit_ids[f"{area.code}-KTHT"]))
         for group, suffix in WARD_GROUP_UNITS.items():

@@ -49,6 +49,6 @@ def open_reports_near(
         statement = statement.where(Complaint.id != exclude)
     if visible_to_citizen is not None:
         statement = statement.where(
-            or_(Complaint.visibility == Visibility.public, Complaint.citizen_id == visible_to_citizen)
+            or_(col(Complaint.visibility) == Visibility.public, col(Complaint.citizen_id) == visible_to_citizen)
         )
     return [(complaint, float(metres)) for complaint, metres in session.exec(statement).all()]

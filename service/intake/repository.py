@@ -34,7 +34,7 @@ def insert_unless_resent(session: Session, *, values: dict[str, Any], lat: float
         insert(Complaint)
         .values(**values, code=code, location=func.ST_SetSRID(func.ST_MakePoint(lon, lat), 4326))
         .on_conflict_do_nothing(index_elements=["citizen_id", "idempotency_key"])
-        .returning(Complaint.id)
+        .returning(col(Complaint.id))
     )
     return session.execute(statement).scalar_one_or_none()
 

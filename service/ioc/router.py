@@ -1,7 +1,7 @@
 """`/api/v1/ioc/*`: the figures the IOC reviews, and their exports."""
 
 from datetime import date, datetime, time, timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
@@ -154,7 +154,9 @@ def _file(fmt: exports.FileFormat, name: str, headers, rows) -> Response:  # typ
     )
 
 
-_FILE_RESPONSES = {200: {"content": {media: {} for media in exports.MEDIA_TYPES.values()}}}
+_FILE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"content": {media: {} for media in exports.MEDIA_TYPES.values()}}
+}
 
 
 @router.get(

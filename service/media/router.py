@@ -41,6 +41,7 @@ def photo_bytes(
     photo = session.get(Photo, photo_id)
     if photo is None:
         raise NotFound(field="photo_id")
+    key: str | None
     if variant == "original":
         key, media_type = photo.original_key, photo.content_type
         # The link was made for one staff member and says so (signed): they are the actor.

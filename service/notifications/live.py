@@ -15,7 +15,7 @@ import logging
 import re
 from collections.abc import AsyncIterator
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import redis
 import redis.asyncio as aioredis
@@ -35,6 +35,10 @@ STREAM_LENGTH = 10_000
 EVENT_ID = re.compile(r"^\d{1,20}-\d{1,20}$")
 # What the stream carries for filtering but never shows.
 _PRIVATE_FIELDS = ("citizen_id", "public")
+# What XRANGE and XREAD return on this connection (decode_responses=True, legacy response
+# shapes, redis-py's default); redis-py annotates every protocol and decoding at once.
+_Entries = list[tuple[str, dict[str, str]]]  # (id, fields)
+_Batches = list[list[Any]]  # [stream, _Entries] for each stream
 
 
 def item_of(complaint: Complaint, line: ComplaintEvent) -> dict[str, Any]:
@@ -99,11 +103,11 @@ class LiveStream:
 
     async def open(self, last_event_id: str | None) -> None:
         try:
-            last = await self.client.xrevrange(STREAM_KEY, count=1)
+            last = cast(_Entries, await self.client.xrevrange(STREAM_KEY, count=1))
             newest = last[0][0] if last else "0-0"
             self.cursor = newest
             if last_event_id:
-                first = await self.client.xrange(STREAM_KEY, count=1)
+                first = cast(_Entries, await self.client.xrange(STREAM_KEY, count=1))
                 wanted = _key(last_event_id)
                 # Older than anything kept (changes are gone) or newer than anything
                 # written (not our id): the client must reload, and gets only what
@@ -122,8 +126,11 @@ class LiveStream:
             if self.gap:
                 yield sse("reset", {"reason": "missed_too_much"})
             while (left := (self.until - utcnow()).total_seconds()) > 0:
-                batches = await self.client.xread(
-                    {STREAM_KEY: self.cursor}, block=max(1, min(self.block_ms, int(left * 1000))), count=200
+                batches = cast(
+                    _Batches,
+                    await self.client.xread(
+                        {STREAM_KEY: self.cursor}, block=max(1, min(self.block_ms, int(left * 1000))), count=200
+                    ),
                 )
                 if not batches:
                     yield ": keep-alive\n\n"  # a comment: proxies keep the connection open

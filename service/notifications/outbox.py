@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from sqlmodel import Session, col, select
 
@@ -76,10 +76,11 @@ def _citizens(session: Session, complaint: Complaint) -> list[int]:
 
 
 def _staff(session: Session, *, role: Role, unit_id: int | None = None) -> list[int]:
-    query = select(User.id).where(User.role == role, col(User.is_active))
+    query = select(col(User.id)).where(User.role == role, col(User.is_active))
     if unit_id is not None:
         query = query.where(User.unit_id == unit_id)
-    return list(session.exec(query))
+    # An id read back from the table is never None; the model allows None only before insert.
+    return cast(list[int], list(session.exec(query)))
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -234,6 +235,7 @@ def _reach(session: Session, user_ids: list[int], channels: list[ChannelName]) -
     reach: dict[tuple[int, str], list] = {}
     users = session.exec(select(User.id, User.phone, User.email).where(col(User.id).in_(user_ids), col(User.is_active)))
     for user_id, phone, email in users:
+        assert user_id is not None  # read back from the table
         if ChannelName.sms in channels and phone:
             reach[(user_id, ChannelName.sms)] = [None]
         if ChannelName.email in channels and email:

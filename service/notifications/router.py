@@ -118,7 +118,7 @@ def register_device(body: DeviceWrite, user: CurrentUser, session: SessionDep):
         statement.on_conflict_do_update(
             index_elements=["token"],
             set_={"user_id": user.id, "platform": body.platform.value, "disabled_at": None},
-        ).returning(Device.id)
+        ).returning(col(Device.id))
     ).scalar_one()
     device = session.get(Device, device_id, populate_existing=True)
     assert device is not None

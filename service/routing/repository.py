@@ -1,9 +1,9 @@
 """The only place that queries routing rules and officers' loads."""
 
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import and_, exists, func, not_, or_
-from sqlalchemy.orm import lazyload
+from sqlalchemy.orm import QueryableAttribute, lazyload
 from sqlmodel import Session, col, select
 
 from service.accounts.models import Role, User
@@ -23,11 +23,11 @@ def candidate_rules(session: Session, *, category: Category, area: Area) -> list
         .where(
             col(RoutingRule.is_active).is_(True),
             or_(
-                RoutingRule.category_id == category.id,
-                RoutingRule.group_code == category.group_code,
+                col(RoutingRule.category_id) == category.id,
+                col(RoutingRule.group_code) == category.group_code,
                 and_(col(RoutingRule.category_id).is_(None), col(RoutingRule.group_code).is_(None)),
             ),
-            or_(RoutingRule.area_id == area.id, col(RoutingRule.area_id).is_(None)),
+            or_(col(RoutingRule.area_id) == area.id, col(RoutingRule.area_id).is_(None)),
         )
     ).all()
     return [
@@ -53,8 +53,8 @@ def _officers_by_load(*, unit_id: int, category_id: int) -> Any:
         .where(Complaint.current_officer_id == User.id, col(Complaint.status).in_(sorted(IN_HAND_STATUSES)))
         .scalar_subquery()
     )
-    restricted = exists().where(OfficerCategory.user_id == User.id)
-    handles = exists().where(OfficerCategory.user_id == User.id, OfficerCategory.category_id == category_id)
+    restricted = exists().where(col(OfficerCategory.user_id) == User.id)
+    handles = exists().where(col(OfficerCategory.user_id) == User.id, col(OfficerCategory.category_id) == category_id)
     return (
         select(User)
         .where(
@@ -67,7 +67,7 @@ def _officers_by_load(*, unit_id: int, category_id: int) -> Any:
         .order_by(load, col(User.last_assigned_at).asc().nulls_first(), col(User.id))
         .limit(1)
         # The unit is known already: no join to it (nor a lock on it) while choosing.
-        .options(lazyload(User.unit))
+        .options(lazyload(cast(QueryableAttribute[Any], User.unit)))
     )
 
 
@@ -92,5 +92,5 @@ def unit_lead(session: Session, unit_id: int) -> User | None:
         .where(User.unit_id == unit_id, User.role == Role.unit_lead, col(User.is_active).is_(True))
         .order_by(col(User.id))
         .limit(1)
-        .options(lazyload(User.unit))
+        .options(lazyload(cast(QueryableAttribute[Any], User.unit)))
     ).first()

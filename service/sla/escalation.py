@@ -106,7 +106,7 @@ def fire(session: Session, due: Due) -> bool:
         insert(Escalation)
         .values(complaint_id=due.complaint_id, clock=due.clock, level=int(due.level), due_at=due.due_at)
         .on_conflict_do_nothing()
-        .returning(Escalation.complaint_id)
+        .returning(col(Escalation.complaint_id))
     ).first()
     if inserted is None:
         return False

@@ -1,6 +1,7 @@
 """The only place that queries units and their coverage."""
 
 from collections.abc import Sequence
+from typing import cast
 
 from sqlalchemy import delete, func
 from sqlalchemy.orm import defer
@@ -64,7 +65,9 @@ def areas_of(session: Session, unit_ids: Sequence[int]) -> dict[int, list[Area]]
 
 
 def area_ids_by_code(session: Session, codes: Sequence[str]) -> dict[str, int]:
-    return dict(session.exec(select(Area.code, Area.id).where(col(Area.code).in_(codes))).all())
+    rows = session.exec(select(Area.code, col(Area.id)).where(col(Area.code).in_(codes))).all()
+    # An id read back from the table is never None; the model allows None only before insert.
+    return cast(dict[str, int], dict(rows))
 
 
 def set_areas(session: Session, unit_id: int, area_ids: Sequence[int]) -> None:

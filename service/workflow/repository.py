@@ -66,13 +66,13 @@ def dispatch_queue(
     session: Session, *, reason: QueueReason | None, offset: int, limit: int
 ) -> tuple[Sequence[Complaint], int]:
     """Waiting without an officer, or flagged and not yet looked at; longest waiting first."""
-    waiting = Complaint.status == ComplaintStatus.submitted
+    waiting = col(Complaint.status) == ComplaintStatus.submitted
     if reason is None:
         condition = or_(waiting, _flagged())
     elif reason == QueueReason.flagged:
         condition = _flagged()
     else:
-        condition = and_(waiting, Complaint.dispatch_reason == reason.value)
+        condition = and_(waiting, col(Complaint.dispatch_reason) == reason.value)
     total = session.exec(select(func.count()).select_from(Complaint).where(condition)).one()
     items = session.exec(
         select(Complaint)

@@ -394,6 +394,7 @@ def request_extension(session: Session, user: User, complaint_id: uuid.UUID, bod
     complaint = _begin(session, user, Action.extend, complaint_id)
     if repository.pending_extension(session, complaint.id) is not None:
         raise ExtensionPending(field="complaint_id")
+    assert user.id is not None  # a signed-in user is a stored row
     session.add(
         ExtensionRequest(
             complaint_id=complaint.id, requested_by=user.id, working_days=body.working_days, reason=body.reason
