@@ -36,6 +36,7 @@ import tempfile
 import time
 import uuid
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -169,6 +170,43 @@ def wait_ready(server: Server, timeout: float = 60.0) -> None:
                 last = type(exc).__name__
             time.sleep(0.25)
     raise RuntimeError(f"the API was not ready within {timeout:.0f} s ({last}):\n{server.log_tail()}")
+
+
+@dataclass
+class SeededService:
+    """A benchmark's own database (migrated, demo seeded) and data folder, and its API."""
+
+    env: dict[str, str]
+    data_dir: Path
+    server: Server | None = None
+
+    def start(self, workers: int = 2) -> Server:
+        self.server = start_server(self.env, self.data_dir, workers)
+        wait_ready(self.server)
+        return self.server
+
+
+@contextlib.contextmanager
+def seeded_service(label: str, database: str, *, keep: bool = False) -> Iterator[SeededService]:
+    """Create ``database`` afresh, migrate and seed it; afterwards — also on Ctrl-C — stop
+    the API, drop the database (unless ``keep``) and remove the data folder."""
+    data_dir = Path(tempfile.mkdtemp(prefix=f"phananh-{label.replace('.', '-')}-"))
+    url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{database}"
+    service = SeededService({**service_env(data_dir), "DATABASE_URL": url}, data_dir)
+    try:
+        print(f"[{label}] preparing {database} …", flush=True)
+        admin_execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)', f'CREATE DATABASE "{database}"')
+        run_command(["migrate"], service.env, timeout=300)
+        run_command(["seed-demo"], service.env, timeout=300)
+        yield service
+    finally:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, signal.SIG_IGN)  # let the clean-up finish
+        if service.server is not None:
+            service.server.stop()
+        if not keep:
+            admin_execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        shutil.rmtree(data_dir, ignore_errors=True)
 
 
 # --------------------------------------------------------------------------- the request

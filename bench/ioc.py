@@ -15,19 +15,15 @@ Run: ``.venv/bin/python -m bench.ioc`` (about 3 minutes with the default million
 """
 
 import argparse
-import shutil
-import signal
 import sys
-import tempfile
 import time
 from collections import defaultdict
 from datetime import date, timedelta
-from pathlib import Path
 
 import httpx2 as httpx
 
 from bench._report import banner, percentile, row, stop_cleanly_on_signals, verdict
-from bench.intake import Server, admin_execute, code_version, run_command, service_env, start_server, wait_ready
+from bench.intake import code_version, seeded_service
 from bench.queue import load_reports, token
 
 BENCH_DB = "phananh_bench_ioc"
@@ -151,33 +147,18 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     stop_cleanly_on_signals()
-    data_dir = Path(tempfile.mkdtemp(prefix="phananh-bench-ioc-"))
-    env = {**service_env(data_dir), "DATABASE_URL": DATABASE_URL}
-    server: Server | None = None
     try:
-        print(f"[bench.ioc] preparing {BENCH_DB} …", flush=True)
-        admin_execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)', f'CREATE DATABASE "{BENCH_DB}"')
-        run_command(["migrate"], env, timeout=300)
-        run_command(["seed-demo"], env, timeout=300)
-        print(f"[bench.ioc] loading {args.reports:,} reports …", flush=True)
-        load_seconds = load_reports(args.reports, sql=LOAD, url=DATABASE_URL, label="bench.ioc")
-        server = start_server(env, data_dir, workers=2)
-        wait_ready(server)
-        print(f"[bench.ioc] {args.requests:,} requests, one at a time …", flush=True)
-        timings = measure(server.base_url, args.requests)
-        report(timings, total=args.reports, load_seconds=load_seconds)
+        with seeded_service("bench.ioc", BENCH_DB, keep=args.keep) as service:
+            print(f"[bench.ioc] loading {args.reports:,} reports …", flush=True)
+            load_seconds = load_reports(args.reports, sql=LOAD, url=DATABASE_URL, label="bench.ioc")
+            server = service.start()
+            print(f"[bench.ioc] {args.requests:,} requests, one at a time …", flush=True)
+            timings = measure(server.base_url, args.requests)
+            report(timings, total=args.reports, load_seconds=load_seconds)
         return 0
     except KeyboardInterrupt:
         print("\n[bench.ioc] interrupted: cleaning up", file=sys.stderr)
         return 130
-    finally:
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(signum, signal.SIG_IGN)
-        if server is not None:
-            server.stop()
-        if not args.keep:
-            admin_execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
-        shutil.rmtree(data_dir, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -16,19 +16,15 @@ Run: ``.venv/bin/python -m bench.queue`` (about 2 minutes with the default milli
 
 import argparse
 import random
-import shutil
-import signal
 import sys
-import tempfile
 import time
 from collections import defaultdict
-from pathlib import Path
 
 import httpx2 as httpx
 from sqlalchemy import create_engine, text
 
 from bench._report import banner, percentile, row, stop_cleanly_on_signals, verdict
-from bench.intake import Server, admin_execute, code_version, run_command, service_env, start_server, wait_ready
+from bench.intake import code_version, seeded_service
 
 BENCH_DB = "phananh_bench_queue"
 DATABASE_URL = f"postgresql+psycopg://postgres@127.0.0.1:5432/{BENCH_DB}"
@@ -199,34 +195,19 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     stop_cleanly_on_signals()
     rng = random.Random(20261121)  # noqa: S311 - which officers ask, not a secret
-    data_dir = Path(tempfile.mkdtemp(prefix="phananh-bench-queue-"))
-    env = {**service_env(data_dir), "DATABASE_URL": DATABASE_URL}
-    server: Server | None = None
     try:
-        print(f"[bench.queue] preparing {BENCH_DB} …", flush=True)
-        admin_execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)', f'CREATE DATABASE "{BENCH_DB}"')
-        run_command(["migrate"], env, timeout=300)
-        run_command(["seed-demo"], env, timeout=300)
-        print(f"[bench.queue] loading {args.reports:,} reports …", flush=True)
-        load_seconds = load_reports(args.reports)
-        officers = officers_with_work(args.officers, rng)
-        server = start_server(env, data_dir, workers=2)
-        wait_ready(server)
-        print(f"[bench.queue] {args.requests:,} queue requests, one at a time …", flush=True)
-        timings = measure(server.base_url, officers, args.requests)
-        report(timings, total=args.reports, load_seconds=load_seconds, in_hand=in_hand_count())
+        with seeded_service("bench.queue", BENCH_DB, keep=args.keep) as service:
+            print(f"[bench.queue] loading {args.reports:,} reports …", flush=True)
+            load_seconds = load_reports(args.reports)
+            officers = officers_with_work(args.officers, rng)
+            server = service.start()
+            print(f"[bench.queue] {args.requests:,} queue requests, one at a time …", flush=True)
+            timings = measure(server.base_url, officers, args.requests)
+            report(timings, total=args.reports, load_seconds=load_seconds, in_hand=in_hand_count())
         return 0
     except KeyboardInterrupt:
         print("\n[bench.queue] interrupted: cleaning up", file=sys.stderr)
         return 130
-    finally:
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(signum, signal.SIG_IGN)
-        if server is not None:
-            server.stop()
-        if not args.keep:
-            admin_execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
-        shutil.rmtree(data_dir, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ talks to it over TCP, and the test reads what the peer received.
 """
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -13,6 +13,7 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from service.core.settings import Settings
 from service.notifications import (
+    Channel,
     ChannelNotConfigured,
     EmailChannel,
     Message,
@@ -20,7 +21,6 @@ from service.notifications import (
     PushChannel,
     SmsChannel,
     TemporaryFailure,
-    deliver_with_retry,
 )
 from tests.support.peers import HttpPeer, SmtpPeer, free_port, running_http_peer, running_smtp_peer
 
@@ -31,6 +31,33 @@ VIETNAMESE = "Phản ánh của bạn về ổ gà trên đường Nguyễn Trã
 
 def no_sleep(_: float) -> None:
     pass
+
+
+def deliver_with_retry(
+    channel: Channel,
+    message: Message,
+    *,
+    attempts: int = 3,
+    backoff: Callable[[int], float] = lambda attempt: 0.5 * 2**attempt,
+    sleep: Callable[[float], None] = no_sleep,
+) -> int:
+    """Send, retrying temporary failures as a caller would; return how many attempts it took.
+
+    Only the adapters are under test here: in production the relay retries, with the wait
+    kept on the outbox row (test_notifications.py drives that against the same peers).
+    ``backoff(n)`` is the pause after the n-th failed attempt (from 0) unless the peer asked
+    for a longer one. A permanent failure, or the last temporary one, is raised.
+    """
+    for attempt in range(attempts):
+        try:
+            channel.send(message)
+        except TemporaryFailure as failure:
+            if attempt + 1 >= attempts:
+                raise
+            sleep(max(backoff(attempt), failure.retry_after or 0))
+        else:
+            return attempt + 1
+    raise AssertionError("unreachable: the last attempt returns or raises")
 
 
 def push_message(**overrides: Any) -> Message:

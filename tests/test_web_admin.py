@@ -304,3 +304,12 @@ def test_a_user_is_created_promoted_and_disabled_and_the_admin_cannot_lock_thems
     refused = post(client, f"/web/admin/users/{own_id}", admin, {"role": "officer"})
     assert refused.status_code == 403 and "self_lockout" in refused.text
     assert one(db, "SELECT role FROM users WHERE id = :i", i=own_id) == "admin"
+
+
+def test_a_name_in_the_map_data_cannot_end_its_script_element(client, db, admin):
+    # Ward names reach the IOC map as JSON inside <script type="application/json">.
+    db.execute(text("UPDATE areas SET name = 'Bách Quang</script><img src=x>' WHERE code = '05528'"))
+    page = client.get("/web/ioc")
+    assert page.status_code == 200
+    assert "</script><img" not in page.text
+    assert "\\u003c/script\\u003e\\u003cimg src=x\\u003e" in page.text

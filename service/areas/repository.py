@@ -43,8 +43,15 @@ def get(session: Session, area_id: int) -> Area | None:
     return session.get(Area, area_id, options=[WITHOUT_GEOMETRY])
 
 
-def geometry_geojson(session: Session, area_id: int) -> dict[str, Any] | None:
-    raw = session.exec(select(func.ST_AsGeoJSON(Area.geom, 6)).where(Area.id == area_id)).first()
+def list_areas(session: Session) -> list[Area]:
+    """Every ward, by name, without its outline."""
+    return list(session.exec(select(Area).order_by(col(Area.name)).options(WITHOUT_GEOMETRY)))
+
+
+def geometry_geojson(session: Session, area_id: int, *, simplify: float | None = None) -> dict[str, Any] | None:
+    """The ward's outline as GeoJSON; ``simplify`` (degrees) thins it for a small map."""
+    geom = Area.geom if simplify is None else func.ST_SimplifyPreserveTopology(Area.geom, simplify)
+    raw = session.exec(select(func.ST_AsGeoJSON(geom, 6)).where(Area.id == area_id)).first()
     return json.loads(raw) if raw else None
 
 

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlmodel import Session
 
+from service.core.geojson import feature_collection
 from service.intake.models import OPEN_SQL
 from service.ioc.policies import Scope
 
@@ -199,22 +200,13 @@ def hotspots(
         ),
         params,
     ).all()
-    return {
-        "type": "FeatureCollection",
-        "features": [
-            {
-                "type": "Feature",
-                "geometry": json.loads(centre),
-                "properties": {
-                    "category": category,
-                    "category_name": category_name,
-                    "reports": reports,
-                    "outline": json.loads(outline),
-                },
-            }
-            for category, category_name, reports, centre, outline in rows
-        ],
-    }
+    return feature_collection(
+        (
+            json.loads(centre),
+            {"category": category, "category_name": category_name, "reports": reports, "outline": json.loads(outline)},
+        )
+        for category, category_name, reports, centre, outline in rows
+    )
 
 
 class Bucket(StrEnum):
@@ -296,14 +288,7 @@ def wards(session: Session, scope: Scope, *, province_code: str, now: datetime) 
         ),
         params,
     ).all()
-    return {
-        "type": "FeatureCollection",
-        "features": [
-            {
-                "type": "Feature",
-                "geometry": json.loads(geometry),
-                "properties": {"code": code, "name": name, "name_en": name_en, "open": open_, "overdue": overdue},
-            }
-            for code, name, name_en, open_, overdue, geometry in rows
-        ],
-    }
+    return feature_collection(
+        (json.loads(geometry), {"code": code, "name": name, "name_en": name_en, "open": open_, "overdue": overdue})
+        for code, name, name_en, open_, overdue, geometry in rows
+    )

@@ -1,5 +1,6 @@
 """`/api/v1/ioc/*`: the figures the IOC reviews, and their exports."""
 
+from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any
 
@@ -143,9 +144,11 @@ PERFORMANCE_COLUMNS = (
     "Số đánh giá / Rated",
     "Điểm trung bình / Average rating",
 )
+# One header per field of PerformanceRow, in its order: a row is exported as its values.
+assert len(PERFORMANCE_COLUMNS) == len(PerformanceRow.model_fields)
 
 
-def _file(fmt: exports.FileFormat, name: str, headers, rows) -> Response:  # type: ignore[no-untyped-def]
+def _file(fmt: exports.FileFormat, name: str, headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> Response:
     body = exports.render(fmt, headers, rows, sheet=name)
     return Response(
         body,
@@ -174,23 +177,7 @@ def performance_export(
 ) -> Response:
     """The performance table as CSV or XLSX, the same figures as ``/performance``."""
     table = _performance(session, scope, group_by, first, last)
-    rows = [
-        (
-            r.code,
-            r.name,
-            r.handled,
-            r.on_time,
-            r.on_time_rate,
-            r.median_hours,
-            r.p90_hours,
-            r.overdue,
-            r.reopened,
-            r.reopen_rate,
-            r.rated,
-            r.average_rating,
-        )
-        for r in table.rows
-    ]
+    rows = [tuple(r.model_dump().values()) for r in table.rows]
     name = f"performance-{group_by.value}-{to_local(table.period_from).date()}"
     return _file(format, name, PERFORMANCE_COLUMNS, rows)
 

@@ -10,7 +10,6 @@ from service.notifications.channels import (
     PushChannel,
     SmsChannel,
     TemporaryFailure,
-    deliver_with_retry,
 )
 
 __all__ = [
@@ -23,5 +22,4 @@ __all__ = [
     "PushChannel",
     "SmsChannel",
     "TemporaryFailure",
-    "deliver_with_retry",
 ]

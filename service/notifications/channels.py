@@ -4,7 +4,7 @@ An adapter sends one :class:`Message` and either returns or says why it could no
 :class:`TemporaryFailure` (try again later: the peer is down, slow, overloaded or
 refusing for now) or :class:`PermanentFailure` (trying again will not help: bad
 recipient, bad credentials, a request the peer refuses). The caller decides when to
-retry; Celery does that in production, :func:`deliver_with_retry` in tests.
+retry: the relay (service/notifications/relay.py), with its backoff kept on the outbox row.
 
 Adapters never log credentials, and log recipients not at all: the idempotency key
 identifies the delivery in the logs.
@@ -12,7 +12,6 @@ identifies the delivery in the logs.
 
 import logging
 import smtplib
-import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -76,41 +75,6 @@ class Channel(Protocol):
     def send(self, message: Message) -> None:
         """Deliver ``message`` or raise :class:`TemporaryFailure` / :class:`PermanentFailure`."""
         ...
-
-
-def deliver_with_retry(
-    channel: Channel,
-    message: Message,
-    *,
-    attempts: int = 3,
-    backoff: Callable[[int], float] = lambda attempt: 0.5 * 2**attempt,
-    sleep: Callable[[float], None] = time.sleep,
-) -> int:
-    """Send, retrying temporary failures; return how many attempts it took.
-
-    ``backoff(n)`` is the pause after the n-th failed attempt (from 0) unless the peer
-    asked for a longer one. A permanent failure, or the last temporary one, is raised.
-    """
-    if attempts < 1:
-        raise ValueError("attempts must be at least 1")
-    for attempt in range(attempts):
-        try:
-            channel.send(message)
-        except TemporaryFailure as failure:
-            if attempt + 1 >= attempts:
-                raise
-            pause = max(backoff(attempt), failure.retry_after or 0)
-            log.info(
-                "%s delivery %s failed for now (%s); retrying in %.1fs",
-                channel.name,
-                message.idempotency_key,
-                failure.reason,
-                pause,
-            )
-            sleep(pause)
-        else:
-            return attempt + 1
-    raise AssertionError("unreachable: the last attempt returns or raises")
 
 
 # --- HTTP channels ---------------------------------------------------------------------

@@ -24,7 +24,6 @@ from service.core.timeutil import utcnow
 from service.core.transaction_hooks import on_commit
 from service.intake.models import Complaint, ComplaintEvent, ComplaintFollower
 from service.notifications.models import (
-    LOCKED_EVENTS,
     ChannelName,
     Device,
     Event,
@@ -32,17 +31,10 @@ from service.notifications.models import (
     NotificationPreference,
     Outbox,
 )
+from service.notifications.preferences import is_enabled
 from service.units.models import Unit
 
 log = logging.getLogger(__name__)
-
-# SMS costs the province money per message: by default it carries what the citizen must
-# act on or must not miss, and the deadline warnings; push and email carry everything.
-SMS_BY_DEFAULT = frozenset({Event.info_requested, Event.resolved, Event.rejected, Event.duplicate, *LOCKED_EVENTS})
-
-
-def enabled_by_default(event: Event, channel: ChannelName) -> bool:
-    return channel != ChannelName.sms or event in SMS_BY_DEFAULT
 
 
 def configured_channels(settings: Settings) -> list[ChannelName]:
@@ -207,9 +199,8 @@ def notify(
     rows: list[Outbox] = []
     for notification in notifications:
         for channel in channels:
-            wanted = choices.get((notification.user_id, notification.event, channel))
-            if notification.event not in LOCKED_EVENTS and not (
-                enabled_by_default(notification.event, channel) if wanted is None else wanted
+            if not is_enabled(
+                notification.event, channel, choices.get((notification.user_id, notification.event, channel))
             ):
                 continue
             for device_id in reach.get((notification.user_id, channel), []):

@@ -13,7 +13,6 @@ from service.notifications.models import (
     Event,
     NotificationPreference,
 )
-from service.notifications.outbox import enabled_by_default
 from service.notifications.schemas import PreferenceRead, PreferenceWrite
 
 
@@ -23,8 +22,23 @@ def events_for(user: User) -> list[Event]:
     return [event for event in Event if event in mine]
 
 
+# SMS costs the province money per message: by default it carries what the citizen must
+# act on or must not miss, and the deadline warnings; push and email carry everything.
+SMS_BY_DEFAULT = frozenset({Event.info_requested, Event.resolved, Event.rejected, Event.duplicate, *LOCKED_EVENTS})
+
+
 def is_locked(event: Event, channel: ChannelName) -> bool:
     return channel == ChannelName.inbox or event in LOCKED_EVENTS
+
+
+def is_enabled(event: Event, channel: ChannelName, chosen: bool | None) -> bool:
+    """Whether ``event`` goes out on ``channel``: always when locked, else the person's
+    choice (``None``: they never chose) or the default."""
+    if is_locked(event, channel):
+        return True
+    if chosen is not None:
+        return chosen
+    return channel != ChannelName.sms or event in SMS_BY_DEFAULT
 
 
 def read(session: Session, user: User) -> list[PreferenceRead]:
@@ -37,7 +51,7 @@ def read(session: Session, user: User) -> list[PreferenceRead]:
             event=event,
             channel=channel,
             locked=is_locked(event, channel),
-            enabled=is_locked(event, channel) or chosen.get((event, channel), enabled_by_default(event, channel)),
+            enabled=is_enabled(event, channel, chosen.get((event, channel))),
         )
         for event in events_for(user)
         for channel in ChannelName

@@ -20,6 +20,11 @@ def get_by_code(session: Session, code: str) -> Unit | None:
     return session.exec(select(Unit).where(Unit.code == code)).first()
 
 
+def active(session: Session) -> list[Unit]:
+    """Units that take reports, by code: what a dispatcher routes to, what a rule names."""
+    return list(session.exec(select(Unit).where(col(Unit.is_active)).order_by(col(Unit.code))))
+
+
 def code_taken(session: Session, code: str) -> bool:
     return get_by_code(session, code) is not None
 

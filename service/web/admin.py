@@ -23,12 +23,12 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, EmailStr, ValidationError
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from service.accounts import router as users_api
 from service.accounts.models import User
 from service.accounts.schemas import UserCreate, UserRead, UserUpdate
-from service.areas.models import Area
+from service.areas import repository as areas
 from service.categories import repository as categories
 from service.categories import router as categories_api
 from service.categories.schemas import (
@@ -46,8 +46,8 @@ from service.routing import admin as rules_api
 from service.routing.schemas import RuleCreate, RuleRead, RuleUpdate
 from service.sla import router as sla_api
 from service.sla.schemas import PolicyCreate, PolicyRead
+from service.units import repository as units
 from service.units import router as units_api
-from service.units.models import Unit
 from service.units.schemas import UnitCreate, UnitRead, UnitUpdate
 from service.web import session as cookies
 from service.web.policies import Page
@@ -126,12 +126,11 @@ class Section:
 
 
 def _units(session: Session) -> list[tuple[str, str]]:
-    rows = session.exec(select(Unit).where(col(Unit.is_active)).order_by(col(Unit.code)))
-    return [(str(u.id), f"{u.code} — {u.name}") for u in rows]
+    return [(str(u.id), f"{u.code} — {u.name}") for u in units.active(session)]
 
 
 def _wards(session: Session) -> list[tuple[str, str]]:
-    return [(a.code, f"{a.name} ({a.code})") for a in session.exec(select(Area).order_by(col(Area.name)))]
+    return [(a.code, f"{a.name} ({a.code})") for a in areas.list_areas(session)]
 
 
 def _categories(session: Session) -> list[tuple[str, str]]:

@@ -1,7 +1,6 @@
 """The console's pages. Each page asks the same services and route functions the API uses;
 nothing here decides who may do what beyond which page a role opens (``policies``)."""
 
-import json
 import uuid
 from collections.abc import Callable
 from datetime import timedelta
@@ -14,16 +13,17 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
-from sqlalchemy import text
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from service.accounts import service as accounts
 from service.accounts.models import Role, User
 from service.accounts.policies import ACCESS_COOKIE, client_address
 from service.accounts.security import decode_access_token
+from service.areas import repository as areas
 from service.core import request_context
 from service.core.database import SessionDep
 from service.core.errors import PhanAnhError
+from service.core.geojson import feature_collection
 from service.core.redis import get_redis
 from service.core.settings import get_settings
 from service.core.timeutil import format_local, to_local, utcnow
@@ -36,7 +36,7 @@ from service.ioc import router as ioc_api
 from service.ioc.policies import Scope, ioc_scope
 from service.media.imaging import MAX_BYTES
 from service.media.storage import get_storage
-from service.units.models import Unit
+from service.units import repository as units
 from service.web import session as cookies
 from service.web.policies import HOME, Page, may_open, pages_for
 from service.workflow import router as workflow_api
@@ -162,7 +162,7 @@ def render(request: Request, name: str, *, user: User | None = None, status: int
             "user": user,
             "pages": pages_for(user) if user else [],
             "csrf": csrf,
-            "flash": cookies.take_flash(request, Response()),
+            "flash": cookies.read_flash(request),
             **context,
         },
         status_code=status,
@@ -309,16 +309,12 @@ def queue_table(request: Request, user: QueueUser, session: SessionDep, overdue:
     return render(request, "_queue_table.html", user=user, items=page.items, colour=deadline_class)
 
 
-def _active_units(session: Session) -> list[Unit]:
-    return list(session.exec(select(Unit).where(col(Unit.is_active)).order_by(col(Unit.code))))
-
-
 @router.get("/dispatch")
 def dispatch_page(
     request: Request, user: Annotated[User, Depends(page_user(Page.dispatch))], session: SessionDep
 ) -> Response:
     page = workflow_api.dispatch_queue(user=user, session=session, reason=None, offset=0, limit=100)
-    return render(request, "dispatch.html", user=user, page=page, units=_active_units(session))
+    return render(request, "dispatch.html", user=user, page=page, units=units.active(session))
 
 
 # --- a report --------------------------------------------------------------------------------
@@ -340,14 +336,6 @@ OFFERED = (
 )
 
 
-def _ward_outline(session: Session, area_code: str) -> Any:
-    raw = session.execute(
-        text("SELECT ST_AsGeoJSON(ST_SimplifyPreserveTopology(geom, 0.0002), 6) FROM areas WHERE code = :code"),
-        {"code": area_code},
-    ).scalar_one_or_none()
-    return json.loads(raw) if raw else None
-
-
 @router.get("/reports/{complaint_id}")
 def report_page(request: Request, complaint_id: uuid.UUID, user: ReportUser, session: SessionDep) -> Response:
     complaint = complaints.get(session, complaint_id)
@@ -355,12 +343,10 @@ def report_page(request: Request, complaint_id: uuid.UUID, user: ReportUser, ses
         return render(request, "error.html", user=user, status=404, code="not_found")
     read = views.complaint_read(session, complaint, Audience.staff, user)
     allowed = [a.value for a in OFFERED if can_move(a, complaint.status) and may_act(user, a, complaint)]
-    outline = _ward_outline(session, read.area.code)
+    outline = areas.geometry_geojson(session, complaint.area_id, simplify=0.0002)
     map_data = {
         "point": {"lat": read.lat, "lon": read.lon},
-        "wards": {"type": "FeatureCollection", "features": [{"type": "Feature", "geometry": outline, "properties": {}}]}
-        if outline
-        else None,
+        "wards": feature_collection([(outline, {})]) if outline else None,
         "tiles": get_settings().map_tile_url,
     }
     return render(
@@ -369,8 +355,8 @@ def report_page(request: Request, complaint_id: uuid.UUID, user: ReportUser, ses
         user=user,
         report=read,
         allowed=allowed,
-        units=_active_units(session),
-        map_data=json.dumps(map_data),
+        units=units.active(session),
+        map_data=map_data,
     )
 
 
@@ -483,9 +469,11 @@ def ioc_page(request: Request, user: IocUser, session: SessionDep) -> Response:
         ),
         "tiles": get_settings().map_tile_url,
     }
-    return render(request, "ioc.html", user=user, map_data=json.dumps(map_data), **_dashboard(session, user))
+    return render(request, "ioc.html", user=user, map_data=map_data, **_dashboard(session, user))
 
 
 @router.get("/ioc/summary")
 def ioc_summary(request: Request, user: IocUser, session: SessionDep) -> Response:
-    return render(request, "_ioc_summary.html", user=user, **_dashboard(session, user))
+    # Refreshed on every change a dashboard hears of: the tiles' figures only.
+    summary = ioc_api.summary(scope=ioc_scope(user), session=session)
+    return render(request, "_ioc_summary.html", user=user, summary=summary)

@@ -73,8 +73,7 @@ def flash(response: Response, text: str) -> None:
     _cookie(response, FLASH_COOKIE, quote(text[:300]), max_age=60, path="/web")
 
 
-def take_flash(request: Request, response: Response) -> str | None:
+def read_flash(request: Request) -> str | None:
+    """The line left by :func:`flash`; the page that shows it deletes the cookie."""
     value = request.cookies.get(FLASH_COOKIE)
-    if value:
-        response.delete_cookie(FLASH_COOKIE, path="/web")
     return unquote(value) if value else None
