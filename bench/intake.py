@@ -49,7 +49,7 @@ from sqlalchemy import create_engine, text
 from bench._report import banner, machine_cpu, percentile, processes, row, stop_cleanly_on_signals, verdict
 
 ROOT = Path(__file__).resolve().parents[1]
-PHONE_PHOTO = ROOT.parent / "shared" / "data" / "photos" / "phone" / "iphone_8mp.jpg"
+PHONE_PHOTO = ROOT / "tests" / "data" / "photos" / "phone" / "iphone_8mp.jpg"
 PHANANH = Path(sys.executable).parent / "phananh"
 
 ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"

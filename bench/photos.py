@@ -1,7 +1,7 @@
 """Photo worker throughput on 12-megapixel phone JPEGs, on one core: ``python -m bench.photos``.
 
 Makes ``--files`` distinct 4000x3000 JPEGs (quality 90) from the two real iPhone photos in
-``shared/data/photos/phone`` — upscaled, cropped at different places, some mirrored, with the
+``tests/data/photos/phone`` — upscaled, cropped at different places, some mirrored, with the
 camera's EXIF kept (GPS, capture time, camera) so the pipeline does its real metadata work. Half
 of them say EXIF orientation 6, as a phone held upright stores its pictures, so they are also
 turned upright; the other half say 1.
@@ -36,7 +36,7 @@ from bench._report import banner, percentile, row, stop_cleanly_on_signals, verd
 from service.media import imaging
 from service.media.storage import LocalStorage
 
-PHONE = Path(__file__).resolve().parents[2] / "shared" / "data" / "photos" / "phone"
+PHONE = Path(__file__).resolve().parents[1] / "tests" / "data" / "photos" / "phone"
 SOURCES = ("iphone_8mp.jpg", "iphone_hdr_8mp.jpg")
 SIZE = (4000, 3000)
 QUALITY = 90

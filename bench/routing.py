@@ -5,7 +5,7 @@ What it does, from nothing to nothing:
 1. creates the database ``phananh_bench_routing`` on 127.0.0.1:5432 (dropped first if left
    over), runs ``phananh migrate``, then in this process the demo seed (Thái Nguyên's wards,
    units, rules, officers, categories) and ``import_areas`` of the national file
-   ``shared/data/boundaries/vietnam_wards_2025_simplified.geojson`` (3,321 wards, which also
+   ``tests/data/boundaries/vietnam_wards_2025_simplified.geojson`` (3,321 wards, which also
    writes the subdivided ``area_parts`` used for lookups; Thái Nguyên's 92 wards are replaced
    by the national file's outlines, so every ward comes from the same file). Wards outside
    Thái Nguyên get the demo's organisation: three ward units each (KTHT catch-all, DVTH for
@@ -65,7 +65,7 @@ from service.routing.service import choose_officer, decide_for
 from service.units.models import Unit, UnitArea, UnitKind
 
 ROOT = Path(__file__).resolve().parents[1]
-NATIONAL_FILE = ROOT.parent / "shared" / "data" / "boundaries" / "vietnam_wards_2025_simplified.geojson"
+NATIONAL_FILE = ROOT / "tests" / "data" / "boundaries" / "vietnam_wards_2025_simplified.geojson"
 
 BENCH_DB = "phananh_bench_routing"
 DATABASE_URL = f"postgresql+psycopg://postgres@127.0.0.1:5432/{BENCH_DB}"

@@ -171,7 +171,9 @@ def unique(prefix: str) -> str:
     return f"{prefix}{uuid.uuid4().hex[:8]}"
 
 
-SHARED_PHOTOS = Path(__file__).resolve().parents[2] / "shared" / "data" / "photos"
+# Real camera photos and national boundaries the repository carries (tests/data/ATTRIBUTION.md).
+TEST_DATA = Path(__file__).resolve().parent / "data"
+PHOTOS = TEST_DATA / "photos"
 
 
 def free_port() -> int:

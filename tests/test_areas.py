@@ -11,7 +11,7 @@ from service.areas.models import Area
 from service.areas.service import InvalidBoundaryFile, import_areas, to_multipolygon
 from service.cli import main as cli
 from service.core.database import session_scope
-from tests.conftest import SHARED_PHOTOS
+from tests.conftest import TEST_DATA
 
 # A point in central Phường Bách Quang (formerly in Sông Công city).
 BACH_QUANG = (21.5063, 105.8680)
@@ -110,7 +110,7 @@ def test_import_repairs_invalid_rings_and_forces_multipolygon(db):
 def test_wards_with_a_part_collapsed_to_a_point_import(db):
     """Two wards of the 2025 national file carry a polygon part whose four corners are one
     point; the default repair fails on them ("mixed-dimension"), so the import did too."""
-    national = SHARED_PHOTOS.parent / "boundaries" / "vietnam_wards_2025_simplified.geojson"
+    national = TEST_DATA / "boundaries" / "vietnam_wards_2025_simplified.geojson"
     features = [
         f
         for f in json.loads(national.read_text(encoding="utf-8"))["features"]

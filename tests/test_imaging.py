@@ -1,4 +1,4 @@
-"""service.media.imaging on real photos (../shared/data/photos, read-only) and on images made here.
+"""service.media.imaging on real photos (tests/data/photos) and on images made here.
 
 Pure tests: no database, no Redis, no storage. Every check that could pass vacuously (no metadata
 in the output, photos come out upright) is paired with one proving the input had what we strip or
@@ -35,12 +35,12 @@ from service.media.imaging import (
     sniff,
 )
 
-PHOTOS = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "photos"
+PHOTOS = Path(__file__).resolve().parent / "data" / "photos"
 ALL_PHOTOS = sorted(path.relative_to(PHOTOS).as_posix() for path in PHOTOS.rglob("*.jpg"))
 GPS_PHOTOS = [name for name in ALL_PHOTOS if name.startswith("gps/")]
 ORIENTATION_PHOTOS = [name for name in ALL_PHOTOS if name.startswith("orientation/")]
 
-pytestmark = pytest.mark.skipif(not ALL_PHOTOS, reason=f"shared test photos not found in {PHOTOS}")
+pytestmark = pytest.mark.skipif(not ALL_PHOTOS, reason=f"test photos not found in {PHOTOS}")
 
 GPS_IFD, EXIF_IFD = 0x8825, 0x8769
 Rational = TiffImagePlugin.IFDRational

@@ -18,10 +18,10 @@ from service.intake.models import Complaint
 from service.media.models import Photo
 from service.media.storage import LocalStorage
 from service.media.uploads import put_for_transaction
-from tests.conftest import SHARED_PHOTOS, register_citizen
+from tests.conftest import PHOTOS, register_citizen
 
 BACH_QUANG = {"lat": 21.5063, "lon": 105.8680}
-JPEG = (SHARED_PHOTOS / "gps" / "DSCN0010.jpg").read_bytes()
+JPEG = (PHOTOS / "gps" / "DSCN0010.jpg").read_bytes()
 
 
 def media_files() -> set[Path]:
@@ -270,7 +270,7 @@ def test_the_report_is_committed_before_the_answer_is_sent(live_server):
 
 def test_an_iphone_heic_photo_is_accepted(client, citizen):
     buffer = io.BytesIO()
-    Image.open(SHARED_PHOTOS / "orientation" / "portrait_1.jpg").save(buffer, format="HEIF", quality=80)
+    Image.open(PHOTOS / "orientation" / "portrait_1.jpg").save(buffer, format="HEIF", quality=80)
     response = post(client, citizen, photos=[("IMG_1234.HEIC", buffer.getvalue())])
     assert response.status_code == 201, response.text
     assert response.json()["photos"][0]["status"] == "pending"

@@ -14,7 +14,7 @@ import jsonschema
 import pytest
 
 from mobile_contract import CONTRACT_DIR, committed_schema
-from tests.conftest import SHARED_PHOTOS
+from tests.conftest import PHOTOS
 from tests.test_intake import complaint_json
 
 EXAMPLES = CONTRACT_DIR / "examples"
@@ -103,7 +103,7 @@ def test_record_examples(client):
     _write("area", "GET /api/v1/areas/{code}", r.status_code, None, r.json())
 
     part = json.loads(complaint_json())
-    photo = (SHARED_PHOTOS / "gps" / "DSCN0010.jpg").read_bytes()
+    photo = (PHOTOS / "gps" / "DSCN0010.jpg").read_bytes()
     key = str(uuid.UUID(int=123456789))
     submit_headers = {**headers, "Idempotency-Key": key}
     r = client.post(

@@ -1,5 +1,5 @@
 """The whole photo path with real parts: API on a real port, a real Celery worker on the
-`media` queue, real Redis and PostGIS, and the real photos in ../shared/data/photos."""
+`media` queue, real Redis and PostGIS, and the real photos in tests/data/photos."""
 
 import io
 import random
@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 from service.core.database import get_engine
 from service.intake.models import Complaint, ComplaintEvent
 from service.media.models import Photo
-from tests.conftest import SHARED_PHOTOS, register_citizen
+from tests.conftest import PHOTOS, register_citizen
 from tests.test_intake import BACH_QUANG, complaint_json
 
 pytestmark = pytest.mark.usefixtures("media_worker")
@@ -63,10 +63,10 @@ def _diff(a: list[int], b: list[int]) -> float:
 def test_all_eight_orientations_come_out_upright(live_server, shape):
     headers = register_citizen(live_server)
     files = [
-        (f"{shape}_{n}.jpg", (SHARED_PHOTOS / "orientation" / f"{shape}_{n}.jpg").read_bytes()) for n in range(1, 7)
+        (f"{shape}_{n}.jpg", (PHOTOS / "orientation" / f"{shape}_{n}.jpg").read_bytes()) for n in range(1, 7)
     ]
     first = submit(live_server, headers, files)
-    files = [(f"{shape}_{n}.jpg", (SHARED_PHOTOS / "orientation" / f"{shape}_{n}.jpg").read_bytes()) for n in (7, 8)]
+    files = [(f"{shape}_{n}.jpg", (PHOTOS / "orientation" / f"{shape}_{n}.jpg").read_bytes()) for n in (7, 8)]
     second = submit(live_server, headers, files)
     photos = [
         *wait_processed(live_server, headers, first["id"])["photos"],
@@ -92,8 +92,8 @@ def _has_metadata(data: bytes) -> list[str]:
 
 def test_gps_is_read_and_no_metadata_reaches_the_public(live_server, auth_headers_for):
     headers = register_citizen(live_server)
-    names = sorted(p.name for p in (SHARED_PHOTOS / "gps").glob("*.jpg"))[:6]
-    originals = {name: (SHARED_PHOTOS / "gps" / name).read_bytes() for name in names}
+    names = sorted(p.name for p in (PHOTOS / "gps").glob("*.jpg"))[:6]
+    originals = {name: (PHOTOS / "gps" / name).read_bytes() for name in names}
     assert all(b"Exif\x00\x00" in data for data in originals.values())  # so the check below can fail
     report = submit(live_server, headers, list(originals.items()))
     body = wait_processed(live_server, headers, report["id"])
@@ -122,7 +122,7 @@ def _with_gps(lat: float, lon: float) -> bytes:
         seconds = Fraction((value - degrees - minutes / 60) * 3600).limit_denominator(10000)
         return tuple(TiffImagePlugin.IFDRational(x) for x in (degrees, minutes, seconds))
 
-    image = Image.open(SHARED_PHOTOS / "orientation" / "landscape_1.jpg")
+    image = Image.open(PHOTOS / "orientation" / "landscape_1.jpg")
     exif = image.getexif()
     gps = exif.get_ifd(0x8825)
     gps.update({1: "N", 2: dms(lat), 3: "E", 4: dms(lon)})
@@ -143,7 +143,7 @@ def test_a_photo_taken_at_the_spot_is_not_flagged(live_server):
 
 
 def test_the_same_picture_from_another_citizen_is_flagged_as_reused(live_server):
-    photo = (SHARED_PHOTOS / "cameras" / "fujifilm-dx10.jpg").read_bytes()
+    photo = (PHOTOS / "cameras" / "fujifilm-dx10.jpg").read_bytes()
     first_citizen, second_citizen = register_citizen(live_server), register_citizen(live_server)
     first = submit(live_server, first_citizen, [("mine.jpg", photo)])
     wait_processed(live_server, first_citizen, first["id"])
@@ -171,7 +171,7 @@ def test_the_same_picture_from_another_citizen_is_flagged_as_reused(live_server)
 
 def test_a_photo_that_cannot_be_decoded_is_marked_failed_with_its_reason(live_server):
     headers = register_citizen(live_server)
-    data = bytearray((SHARED_PHOTOS / "gps" / "DSCN0012.jpg").read_bytes())
+    data = bytearray((PHOTOS / "gps" / "DSCN0012.jpg").read_bytes())
     # Scramble the compressed data but keep the header and the end marker intact, so only
     # a real decode can tell. (Zeroed bytes would decode to grey without an error.)
     middle = len(data) // 2
@@ -179,7 +179,7 @@ def test_a_photo_that_cannot_be_decoded_is_marked_failed_with_its_reason(live_se
     report = submit(
         live_server,
         headers,
-        [("broken.jpg", bytes(data)), ("fine.jpg", (SHARED_PHOTOS / "gps" / "DSCN0021.jpg").read_bytes())],
+        [("broken.jpg", bytes(data)), ("fine.jpg", (PHOTOS / "gps" / "DSCN0021.jpg").read_bytes())],
     )
     body = wait_processed(live_server, headers, report["id"])
     broken, fine = body["photos"]
@@ -191,7 +191,7 @@ def test_a_photo_that_cannot_be_decoded_is_marked_failed_with_its_reason(live_se
 
 def test_signed_urls_cannot_be_forged_or_used_for_originals(live_server):
     headers = register_citizen(live_server)
-    report = submit(live_server, headers, [("a.jpg", (SHARED_PHOTOS / "gps" / "DSCN0025.jpg").read_bytes())])
+    report = submit(live_server, headers, [("a.jpg", (PHOTOS / "gps" / "DSCN0025.jpg").read_bytes())])
     photo = wait_processed(live_server, headers, report["id"])["photos"][0]
     large = photo["urls"]["large"]
     assert httpx.get(live_server + large).status_code == 200

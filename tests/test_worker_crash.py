@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 
 from service.core.database import get_engine
 from service.media.models import Photo, PhotoStatus
-from tests.conftest import DATA_DIR, SHARED_PHOTOS, register_citizen, start_worker, stop_worker
+from tests.conftest import DATA_DIR, PHOTOS, register_citizen, start_worker, stop_worker
 from tests.test_photo_pipeline import submit
 
 
@@ -24,7 +24,7 @@ def test_a_task_survives_its_worker_being_killed(live_server, monkeypatch):
     monkeypatch.setenv("SLOW_WORKER_MARKER", marker)
     headers = register_citizen(live_server)
     doomed = start_worker(module="tests.support.slow_media_worker")
-    report = submit(live_server, headers, [("a.jpg", (SHARED_PHOTOS / "gps" / "DSCN0038.jpg").read_bytes())])
+    report = submit(live_server, headers, [("a.jpg", (PHOTOS / "gps" / "DSCN0038.jpg").read_bytes())])
     deadline = time.monotonic() + 60
     while not os.path.exists(marker) and time.monotonic() < deadline:
         time.sleep(0.2)

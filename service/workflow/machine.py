@@ -1,7 +1,7 @@
 """The life of a report: which action may move it from which state, and to which.
 
 Pure data, no database: the one table every action endpoint checks before it changes
-anything (see ``../shared/DOMAIN.md``, "Life of a report").
+anything (see ``docs/DOMAIN.md``, "Life of a report").
 """
 
 from dataclasses import dataclass
