@@ -50,15 +50,15 @@ from sqlmodel import Session, col, create_engine, select
 
 from bench._report import banner, machine_cpu, percentile, processes, row, stop_cleanly_on_signals, verdict
 from bench.intake import admin_execute, code_version, run_command
-from service.accounts.models import Role, User
 from service.areas.models import Area, Province
 from service.areas.repository import MAX_PART_VERTICES, area_containing
 from service.areas.service import import_areas, load_features
 from service.categories.models import Category
 from service.demo.catalogue import PROVINCE_CATEGORY_UNITS, WARD_GROUP_UNITS, WARD_UNITS
 from service.demo.seed import DEMO_ADMIN, seed_demo
-from service.intake.models import IN_HAND_STATUSES, OPEN_STATUSES
-from service.intake.nearby import open_reports_near
+from service.identity.models import Role, User
+from service.reports.models import IN_HAND_STATUSES, OPEN_STATUSES
+from service.reports.repository import open_reports_near
 from service.routing.models import OfficerCategory, RoutingRule
 from service.routing.rules import Facts, Rule, decide
 from service.routing.service import choose_officer, decide_for

@@ -73,6 +73,7 @@ def migrate() -> None:
 @click.option("--once", is_flag=True, help="Do nothing when the demo data is already there.")
 def seed_demo(once: bool) -> None:
     """Load the 92 wards of Thái Nguyên, units, categories and demo accounts."""
+    import service.receivers  # noqa: F401  the demo's lines are audited and notified like any other
     from service.core.database import session_scope
     from service.demo.seed import already_seeded
     from service.demo.seed import seed_demo as run_seed

@@ -4,6 +4,7 @@ import logging
 
 from fastapi import FastAPI
 
+import service.receivers  # noqa: F401  what a recorded line sets off, connected before any request
 from service.accounts.router import admin_users_router, auth_router, me_router
 from service.areas.admin import router as admin_areas_router
 from service.areas.router import router as areas_router
@@ -19,11 +20,12 @@ from service.intake.schemas import ComplaintSubmission
 from service.ioc.router import router as ioc_router
 from service.media.router import router as photos_router
 from service.notifications.router import router as notifications_router
+from service.reports.router import router as report_records_router
 from service.routing.admin import router as admin_routing_router
 from service.sla.router import admin_router as admin_sla_router
 from service.sla.router import router as sla_router
 from service.units.router import admin_router as admin_units_router
-from service.web import router as web
+from service.web.app import install as install_console
 from service.workflow.router import queue_router as dispatch_router
 from service.workflow.router import router as actions_router
 from service.workflow.router import work_router as queue_router
@@ -90,12 +92,13 @@ def create_app() -> FastAPI:
         admin_routing_router,
         admin_sla_router,
         admin_areas_router,
+        report_records_router,
         audit_router,
         notifications_router,
         ioc_router,
     ):
         app.include_router(router)
-    web.install(app)
+    install_console(app)
     return app
 
 

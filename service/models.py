@@ -2,13 +2,12 @@
 
 from sqlmodel import SQLModel
 
-from service.accounts.models import RefreshToken, User
 from service.areas.models import Area, AreaPart, Province
 from service.audit.models import AuditEvent
 from service.categories.models import Category, CategoryGroup
-from service.intake.models import Complaint, ComplaintEvent, ComplaintFollower, ExtensionRequest
-from service.media.models import Photo
+from service.identity.models import RefreshToken, User
 from service.notifications.models import Device, Notification, NotificationPreference, Outbox
+from service.reports.models import Complaint, ComplaintEvent, ComplaintFollower, ExtensionRequest, Photo
 from service.routing.models import OfficerCategory, RoutingRule
 from service.sla.models import CalendarDay, Escalation, SlaPolicy
 from service.units.models import Unit, UnitArea

@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 from service.areas import admin, repository
 from service.areas.models import Area
 from service.core.database import get_engine
-from service.intake.models import Complaint
+from service.reports.models import Complaint
 from tests.conftest import register_citizen
 from tests.test_routing import send
 

@@ -15,12 +15,12 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel import col, select
 
 from service import audit
-from service.accounts.models import User
 from service.audit.models import AuditEvent
 from service.audit.verify import verify
 from service.core.database import get_engine, session_scope
 from service.core.timeutil import utcnow
-from service.media import signing
+from service.identity.models import User
+from service.reports import signing
 from tests.conftest import DEMO_PASSWORD, DEMO_USERS, login, register_citizen, unique
 from tests.test_handling_dispatch import actions, new_report, staff
 from tests.test_intake import JPEG, complaint_json

@@ -6,10 +6,10 @@ import jwt
 import pytest
 from sqlmodel import select
 
-from service.accounts.models import RefreshToken, User
-from service.accounts.security import hash_refresh_token
 from service.core.settings import Settings, get_settings
 from service.core.timeutil import utcnow
+from service.identity.models import RefreshToken, User
+from service.identity.security import hash_refresh_token
 from tests.conftest import DEMO_PASSWORD, login
 
 

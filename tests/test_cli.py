@@ -4,10 +4,10 @@ from click.testing import CliRunner
 from sqlalchemy import text
 from sqlmodel import select
 
-from service.accounts.models import User
-from service.accounts.security import verify_password
 from service.cli import main as cli
 from service.core.database import session_scope
+from service.identity.models import User
+from service.identity.security import verify_password
 
 
 def test_create_user_reads_the_password_from_stdin_and_the_account_works(database):

@@ -14,7 +14,7 @@ from sqlalchemy import create_engine
 from sqlmodel import Session, col, func, select
 
 from service.core.timeutil import utcnow
-from service.intake.models import Complaint, ComplaintEvent
+from service.reports.models import Complaint, ComplaintEvent
 from service.sla import escalation
 from service.sla.models import Escalation
 from service.sla.service import calendar

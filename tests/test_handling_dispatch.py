@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import col, select
 
-from service.accounts.models import User
-from service.intake.models import Complaint, ComplaintEvent, ComplaintFollower
+from service.identity.models import User
+from service.reports.models import Complaint, ComplaintEvent, ComplaintFollower
 from tests.conftest import DEMO_USERS, login, register_citizen
 from tests.test_routing import send
 

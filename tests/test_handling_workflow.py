@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import delete
 from sqlmodel import select
 
-from service.accounts.models import User
-from service.intake.models import Complaint, ComplaintStatus, ExtensionRequest
+from service.identity.models import User
+from service.reports.models import Complaint, ComplaintStatus, ExtensionRequest
 from service.sla import service as sla
 from service.workflow import repository as workflow_repository
 from service.workflow import service as workflow

@@ -14,10 +14,9 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from service.core.settings import get_settings
-from service.intake.models import Complaint
-from service.media.models import Photo
 from service.media.storage import LocalStorage
 from service.media.uploads import put_for_transaction
+from service.reports.models import Complaint, Photo
 from tests.conftest import PHOTOS, register_citizen
 
 BACH_QUANG = {"lat": 21.5063, "lon": 105.8680}

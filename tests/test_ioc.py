@@ -15,9 +15,9 @@ from openpyxl import load_workbook
 from sqlalchemy import text
 from sqlmodel import select
 
-from service.accounts.models import User
 from service.core.settings import LOCAL_TZ
 from service.core.timeutil import to_local, utcnow
+from service.identity.models import User
 from service.sla import service as sla
 from tests.conftest import DEMO_USERS
 from tests.test_handling_dispatch import actions, new_report, row

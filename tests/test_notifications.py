@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import col, select
 
-from service.accounts.models import Language, Role, User
 from service.core.settings import get_settings
 from service.core.timeutil import utcnow
+from service.identity.models import Language, Role, User
 from service.notifications import relay
 from service.notifications.models import (
     CITIZEN_EVENTS,

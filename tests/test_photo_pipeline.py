@@ -13,8 +13,7 @@ from PIL import Image, TiffImagePlugin
 from sqlmodel import Session, select
 
 from service.core.database import get_engine
-from service.intake.models import Complaint, ComplaintEvent
-from service.media.models import Photo
+from service.reports.models import Complaint, ComplaintEvent, Photo
 from tests.conftest import PHOTOS, register_citizen
 from tests.test_intake import BACH_QUANG, complaint_json
 

@@ -10,10 +10,10 @@ from PIL import Image
 from sqlalchemy import func, text
 from sqlmodel import select
 
-from service.accounts.models import User
 from service.areas.models import Area
 from service.demo.catalogue import PROVINCE_CATEGORY_UNITS, WARD_GROUP_UNITS
-from service.intake.models import Complaint
+from service.identity.models import User
+from service.reports.models import Complaint
 from service.routing.models import OfficerCategory
 from service.units.models import Unit, UnitArea
 from tests.conftest import register_citizen

@@ -3,9 +3,9 @@
 from sqlalchemy import func, text
 from sqlmodel import select
 
-from service.accounts.models import Role, User
 from service.areas.models import Area
 from service.demo.seed import seed_demo
+from service.identity.models import Role, User
 from service.units.models import Unit, UnitArea
 from tests.conftest import DEMO_USERS, login
 

@@ -3,7 +3,7 @@ set by admins, and the time each unit held a report."""
 
 from datetime import UTC, datetime, timedelta
 
-from service.intake.models import Complaint, ComplaintStatus
+from service.reports.models import Complaint, ComplaintStatus
 from service.sla import service as sla
 from tests.test_handling_dispatch import actions, events, new_report, row, staff, username
 

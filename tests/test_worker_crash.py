@@ -9,7 +9,7 @@ import uuid
 from sqlmodel import Session, select
 
 from service.core.database import get_engine
-from service.media.models import Photo, PhotoStatus
+from service.reports.models import Photo, PhotoStatus
 from tests.conftest import DATA_DIR, PHOTOS, register_citizen, start_worker, stop_worker
 from tests.test_photo_pipeline import submit
 

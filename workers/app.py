@@ -4,7 +4,8 @@
 from celery import Celery
 from kombu import Queue
 
-import service.models  # noqa: F401  every table is known before a task runs its first query
+import service.models
+import service.receivers  # noqa: F401  what a recorded line sets off, connected before a task records one
 from service.core.settings import get_settings
 
 QUEUES = ("default", "media", "notify")

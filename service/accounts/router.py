@@ -4,9 +4,7 @@ from fastapi import APIRouter, Depends, Query, status
 from fastapi.security import OAuth2PasswordRequestForm
 
 from service import audit
-from service.accounts import repository, service
-from service.accounts.models import Role
-from service.accounts.policies import AdminUser, ClientAddress, CurrentUser
+from service.accounts import service
 from service.accounts.schemas import (
     MeUpdate,
     RefreshRequest,
@@ -30,6 +28,9 @@ from service.core.errors import (
 from service.core.redis import get_redis
 from service.core.schemas import INT_MAX, IdPath, Page
 from service.core.updates import apply_update
+from service.identity import repository
+from service.identity.models import Role
+from service.identity.policies import AdminUser, ClientAddress, CurrentUser
 
 auth_router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 me_router = APIRouter(prefix="/api/v1/me", tags=["auth"])

@@ -1,8 +1,8 @@
 from pydantic import BaseModel, EmailStr, Field, field_validator
 
-from service.accounts.models import Language, Role
-from service.accounts.phone import normalise_phone
 from service.core.schemas import DbId, Input, LocalDatetime, ReadModel
+from service.identity.models import Language, Role
+from service.identity.phone import normalise_phone
 
 Password = Field(min_length=8, max_length=128, description="8 to 128 characters")
 

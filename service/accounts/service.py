@@ -8,18 +8,7 @@ import redis
 from sqlmodel import Session
 
 from service import audit
-from service.accounts import repository
-from service.accounts.models import UNIT_ROLES, Language, Role, User
-from service.accounts.phone import normalise_phone
 from service.accounts.schemas import TokenPair, UserCreate, UserUpdate
-from service.accounts.security import (
-    create_access_token,
-    hash_password,
-    hash_refresh_token,
-    needs_rehash,
-    new_refresh_token,
-    verify_password,
-)
 from service.core.errors import (
     Conflict,
     InvalidCredentials,
@@ -31,6 +20,17 @@ from service.core.ratelimit import Window
 from service.core.settings import get_settings
 from service.core.timeutil import utcnow
 from service.core.updates import apply_update
+from service.identity import repository
+from service.identity.models import UNIT_ROLES, Language, Role, User
+from service.identity.phone import normalise_phone
+from service.identity.security import (
+    create_access_token,
+    hash_password,
+    hash_refresh_token,
+    needs_rehash,
+    new_refresh_token,
+    verify_password,
+)
 from service.units.models import Unit
 
 log = logging.getLogger(__name__)

@@ -5,12 +5,12 @@ from typing import Annotated
 from fastapi import APIRouter, File, Query, UploadFile
 
 from service import audit
-from service.accounts.policies import AdminUser
 from service.areas import service
 from service.areas.schemas import ImportReport
 from service.areas.service import InvalidBoundaryFile
 from service.core.database import SessionDep
 from service.core.errors import NotAuthenticated, PermissionDenied, PhanAnhError, responses
+from service.identity.policies import AdminUser
 
 router = APIRouter(
     prefix="/api/v1/admin/areas", tags=["admin"], responses=responses(NotAuthenticated, PermissionDenied)

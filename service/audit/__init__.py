@@ -4,6 +4,6 @@ Domains call :func:`record` (or :func:`created`, :func:`updated`, :func:`deleted
 the transaction of the change; the events are chained and written as it commits.
 """
 
-from service.audit.service import SYSTEM, caller, created, deleted, record, snapshot, updated
+from service.audit.service import SYSTEM, Caller, caller, created, deleted, record, snapshot, updated
 
-__all__ = ["SYSTEM", "caller", "created", "deleted", "record", "snapshot", "updated"]
+__all__ = ["SYSTEM", "Caller", "caller", "created", "deleted", "record", "snapshot", "updated"]

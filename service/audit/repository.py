@@ -7,21 +7,22 @@ from datetime import datetime
 from sqlalchemy import and_, or_
 from sqlmodel import Session, col, select
 
-from service.accounts.models import User
 from service.audit.models import AuditEvent
-from service.media.models import Photo
+from service.identity.models import User
 
 
 def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def for_complaint(session: Session, complaint_id: uuid.UUID, *, after_id: int, limit: int) -> Sequence[AuditEvent]:
+def for_complaint(
+    session: Session, complaint_id: uuid.UUID, *, photo_ids: Sequence[uuid.UUID], after_id: int, limit: int
+) -> Sequence[AuditEvent]:
     """The report's events and those of its photos (an original viewed), oldest first."""
-    photo_ids = [str(i) for i in session.exec(select(Photo.id).where(Photo.complaint_id == complaint_id))]
     condition = and_(col(AuditEvent.object_type) == "complaint", col(AuditEvent.object_id) == str(complaint_id))
     if photo_ids:
-        photos = and_(col(AuditEvent.object_type) == "photo", col(AuditEvent.object_id).in_(photo_ids))
+        ids = [str(i) for i in photo_ids]
+        photos = and_(col(AuditEvent.object_type) == "photo", col(AuditEvent.object_id).in_(ids))
         condition = or_(condition, photos)
     statement = select(AuditEvent).where(condition, col(AuditEvent.id) > after_id)
     return session.exec(statement.order_by(col(AuditEvent.id)).limit(limit)).all()

@@ -1,5 +1,6 @@
-from typing import Any
+from typing import Annotated, Any
 
+from fastapi import Query
 from pydantic import BaseModel, Field
 
 from service.core.schemas import LocalDatetime, ReadModel
@@ -24,3 +25,8 @@ class AuditEventRead(ReadModel):
 class AuditPage(BaseModel):
     items: list[AuditEventRead]
     next_cursor: int | None = Field(description="Pass as ``cursor`` for the next page; null on the last")
+
+
+# Paging the trail: by event id, past the previous page's last.
+Cursor = Annotated[int | None, Query(ge=0, le=2**63 - 1, description="``next_cursor`` of the previous page")]
+Limit = Annotated[int, Query(ge=1, le=200)]

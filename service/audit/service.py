@@ -17,6 +17,7 @@ fail on ``uq_audit_events_prev_hash`` rather than fork the chain).
 
 import math
 import uuid
+from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
@@ -26,12 +27,13 @@ from sqlalchemy import event, func, insert, inspect, select, text
 from sqlalchemy.orm import SessionTransaction
 from sqlmodel import Session, SQLModel
 
-from service.accounts.models import User
-from service.audit import chain
+from service.audit import chain, repository
 from service.audit.models import AuditEvent
+from service.audit.schemas import AuditEventRead, AuditPage
 from service.core import request_context
 from service.core.request_context import Caller
 from service.core.timeutil import utcnow
+from service.identity.models import User
 
 # pg_advisory_xact_lock key of the chain ("PAAUDIT!").
 CHAIN_LOCK = 0x5041_4155_4449_5421
@@ -245,3 +247,15 @@ def _ended(session: Session, transaction: SessionTransaction) -> None:
     # closed: void). A released SAVEPOINT's events stay for its parent.
     if transaction.parent is None:
         _discard(session, transaction)
+
+
+
+def page_of(session: Session, events: Sequence[AuditEvent], limit: int) -> AuditPage:
+    """A page of the trail, each event with its actor's name."""
+    shown = list(events[:limit])
+    names = repository.names_of(session, {e.actor_id for e in shown if e.actor_id is not None})
+    items = [
+        AuditEventRead.model_validate(event).model_copy(update={"actor_name": names.get(event.actor_id or 0)})
+        for event in shown
+    ]
+    return AuditPage(items=items, next_cursor=shown[-1].id if len(events) > limit else None)

@@ -2,6 +2,7 @@
 
 from collections.abc import Sequence
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from service.categories.models import Category, CategoryGroup
@@ -28,10 +29,18 @@ def get_by_code(session: Session, code: str) -> Category | None:
     return session.exec(select(Category).where(Category.code == code)).first()
 
 
-def in_use(session: Session, category_id: int) -> bool:
-    from service.intake.models import Complaint
-
-    return session.exec(select(Complaint.id).where(Complaint.category_id == category_id).limit(1)).first() is not None
+def delete_unless_referenced(session: Session, category: Category) -> bool:
+    """Delete the category unless a report names it (the reports' foreign key, the only
+    one that does not cascade, says so); False when one does."""
+    try:
+        with session.begin_nested():
+            session.delete(category)
+            session.flush()
+    except IntegrityError as refused:
+        if getattr(getattr(refused.orig, "diag", None), "table_name", None) == "complaints":
+            return False
+        raise
+    return True
 
 
 def get_group(session: Session, code: str) -> CategoryGroup | None:

@@ -1,6 +1,5 @@
 from fastapi import APIRouter, status
 
-from service.accounts.policies import AdminUser
 from service.categories import repository, service
 from service.categories.models import Category
 from service.categories.schemas import (
@@ -13,6 +12,7 @@ from service.categories.schemas import (
 from service.core.database import SessionDep
 from service.core.errors import Conflict, NotAuthenticated, NotFound, PermissionDenied, responses
 from service.core.schemas import IdPath
+from service.identity.policies import AdminUser
 
 router = APIRouter(prefix="/api/v1/categories", tags=["reference data"])
 admin_router = APIRouter(

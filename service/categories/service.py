@@ -60,12 +60,10 @@ def update(*, session: Session, category: Category, data: CategoryUpdate) -> Cat
 
 def delete(*, session: Session, category: Category) -> None:
     """Delete a category no report uses; one that was used is retired instead."""
-    if repository.in_use(session, category.id):  # type: ignore[arg-type]
+    audit.deleted(session, category, action="category.deleted")
+    if not repository.delete_unless_referenced(session, category):
         raise Conflict(
             "Lĩnh vực đã có phản ánh; hãy ngừng sử dụng (is_active=false) thay vì xoá.",
             "Reports use this category; retire it (is_active=false) instead of deleting it.",
             code="category_in_use",
         )
-    audit.deleted(session, category, action="category.deleted")
-    session.delete(category)
-    session.flush()

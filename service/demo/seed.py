@@ -9,8 +9,6 @@ from sqlalchemy import func
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import Session, col, select
 
-from service.accounts.models import Role, User
-from service.accounts.security import hash_password
 from service.areas.models import Area
 from service.areas.service import import_areas, load_features
 from service.categories.models import Category, CategoryGroup
@@ -25,6 +23,8 @@ from service.demo.catalogue import (
     WARD_GROUP_UNITS,
     WARD_UNITS,
 )
+from service.identity.models import Role, User
+from service.identity.security import hash_password
 from service.routing.models import RoutingRule
 from service.units import repository as units_repository
 from service.units.models import Unit

@@ -7,27 +7,24 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
-from service.accounts.models import STAFF_ROLES
-from service.accounts.policies import CitizenUser, OptionalUser
 from service.areas.errors import OutsideServiceArea
 from service.categories import repository as categories
+from service.categories.errors import UnknownCategory
 from service.core.database import SessionDep
 from service.core.errors import NotAuthenticated, NotFound, PermissionDenied, responses
-from service.intake import repository, service, views
-from service.intake.errors import (
-    IdempotencyKeyRequired,
-    IdempotencyKeyReused,
-    InvalidSubmission,
-    MissingPhoto,
-    PhotoInvalid,
-    TooManyPhotos,
-    UnknownCategory,
-)
-from service.intake.nearby import open_reports_near
-from service.intake.policies import Audience, audience_for
-from service.intake.schemas import ComplaintPage, ComplaintRead, ComplaintSubmission, NearbyReport
+from service.identity.models import STAFF_ROLES
+from service.identity.policies import CitizenUser, OptionalUser
+from service.intake import service
+from service.intake.errors import IdempotencyKeyRequired, IdempotencyKeyReused
+from service.intake.schemas import ComplaintSubmission
 from service.media.imaging import MAX_BYTES
 from service.media.storage import get_storage
+from service.media.uploads import MAX_PHOTOS, Upload
+from service.reports import repository, views
+from service.reports.errors import InvalidSubmission, MissingPhoto, PhotoInvalid, TooManyPhotos
+from service.reports.policies import Audience, audience_for
+from service.reports.repository import open_reports_near
+from service.reports.schemas import ComplaintPage, ComplaintRead, NearbyReport
 
 router = APIRouter(prefix="/api/v1/complaints", tags=["complaints"])
 
@@ -82,7 +79,7 @@ SUBMISSION_BODY = {
                         "photos": {
                             "type": "array",
                             "minItems": 1,
-                            "maxItems": service.MAX_PHOTOS,
+                            "maxItems": MAX_PHOTOS,
                             "items": {"type": "string", "format": "binary"},
                             "description": "JPEG, PNG, WebP or HEIC; each at most 10 MB and 40 megapixels",
                         },
@@ -135,7 +132,7 @@ async def submit_complaint(
         raise IdempotencyKeyRequired(field="Idempotency-Key")
     submission = _parse_submission(complaint)
     # Reading one byte past the limit is enough to know a photo is too large.
-    uploads = [service.Upload(p.filename, await p.read(MAX_BYTES + 1)) for p in photos or []]
+    uploads = [Upload(p.filename, await p.read(MAX_BYTES + 1)) for p in photos or []]
     result = await run_in_threadpool(
         lambda: service.submit(
             session=session,

@@ -8,69 +8,25 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
-from service.accounts.models import User
 from service.areas import repository as areas
 from service.areas.errors import OutsideServiceArea
 from service.categories import repository as categories
-from service.core.tasks import TaskName, send_after_commit
+from service.categories.errors import UnknownCategory
 from service.core.timeutil import to_local, utcnow
-from service.intake import repository, timeline
-from service.intake.errors import (
-    IdempotencyKeyReused,
-    MissingPhoto,
-    PhotoInvalid,
-    TooManyPhotos,
-    UnknownCategory,
-)
-from service.intake.models import Channel, Complaint, ComplaintStatus
+from service.identity.models import User
+from service.intake.errors import IdempotencyKeyReused
 from service.intake.schemas import ComplaintSubmission
-from service.media.imaging import MAX_BYTES, PhotoRejected, UploadInfo, inspect_upload
-from service.media.models import Photo, PhotoKind
 from service.media.storage import Storage
-from service.media.uploads import put_for_transaction
+from service.media.uploads import CheckedPhoto, Upload, check_photos, store_photos
+from service.reports import repository, timeline
+from service.reports.models import Channel, Complaint, ComplaintStatus, PhotoKind
 from service.routing.service import route_new
-
-MAX_PHOTOS = 6
-
-
-@dataclass(frozen=True)
-class Upload:
-    filename: str | None
-    data: bytes
-
-
-@dataclass(frozen=True)
-class CheckedPhoto:
-    upload: Upload
-    info: UploadInfo
-    sha256: str
 
 
 @dataclass(frozen=True)
 class Submitted:
     complaint: Complaint
     replayed: bool
-
-
-def check_photos(uploads: list[Upload]) -> list[CheckedPhoto]:
-    if not uploads:
-        raise MissingPhoto(field="photos")
-    if len(uploads) > MAX_PHOTOS:
-        raise TooManyPhotos(field="photos")
-    checked = []
-    for index, upload in enumerate(uploads):
-        try:
-            info = inspect_upload(upload.data)
-        except PhotoRejected as rejected:
-            raise PhotoInvalid(
-                rejected.message,
-                rejected.message_en,
-                code=rejected.code,
-                field=f"photos[{index}]",
-                file=upload.filename,
-            ) from rejected
-        checked.append(CheckedPhoto(upload, info, hashlib.sha256(upload.data).hexdigest()))
-    return checked
 
 
 def request_hash(submission: ComplaintSubmission, photos: list[CheckedPhoto]) -> str:
@@ -89,34 +45,6 @@ def _replay(session: Session, *, citizen: User, key: str, fingerprint: str) -> S
     if existing.request_hash != fingerprint:
         raise IdempotencyKeyReused(field="Idempotency-Key")
     return Submitted(existing, replayed=True)
-
-
-def store_photos(
-    session: Session, storage: Storage, complaint: Complaint, photos: list[CheckedPhoto], *, kind: PhotoKind
-) -> None:
-    """Write the checked photos' bytes durably, add their rows and queue their processing
-    for after the commit (the files go again if the transaction rolls back)."""
-    month = to_local(utcnow()).strftime("%Y/%m")
-    for position, photo in enumerate(photos):
-        photo_id = uuid.uuid4()
-        key = f"originals/{month}/{photo_id}"
-        put_for_transaction(session, storage, key, photo.upload.data, content_type=photo.info.content_type)
-        session.add(
-            Photo(
-                id=photo_id,
-                complaint_id=complaint.id,
-                kind=kind,
-                position=position,
-                filename=(photo.upload.filename or "")[:255] or None,
-                content_type=photo.info.content_type,
-                size_bytes=len(photo.upload.data),
-                sha256=photo.sha256,
-                width=photo.info.width,
-                height=photo.info.height,
-                original_key=key,
-            )
-        )
-        send_after_commit(session, TaskName.PROCESS_PHOTO, args=(str(photo_id),), queue="media")
 
 
 def submit(
@@ -189,4 +117,3 @@ def submit(
     return Submitted(complaint, replayed=False)
 
 
-__all__ = ["MAX_BYTES", "Submitted", "Upload", "submit"]

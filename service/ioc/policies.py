@@ -9,9 +9,9 @@ from typing import Annotated
 
 from fastapi import Depends
 
-from service.accounts.models import Role
-from service.accounts.policies import CurrentUser
 from service.core.errors import PermissionDenied
+from service.identity.models import Role
+from service.identity.policies import CurrentUser
 
 
 @dataclass(frozen=True)

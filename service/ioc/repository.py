@@ -16,8 +16,8 @@ from sqlalchemy import text
 from sqlmodel import Session
 
 from service.core.geojson import feature_collection
-from service.intake.models import OPEN_SQL
 from service.ioc.policies import Scope
+from service.reports.models import OPEN_SQL
 
 FINISHED = "status IN ('resolved', 'closed')"
 

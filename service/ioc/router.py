@@ -9,12 +9,11 @@ from fastapi.responses import Response
 from sqlmodel import Session
 
 from service.categories import repository as categories
+from service.categories.errors import UnknownCategory
 from service.core.database import SessionDep
 from service.core.errors import NotAuthenticated, PermissionDenied, PhanAnhError, responses
 from service.core.settings import LOCAL_TZ
 from service.core.timeutil import format_local, to_local, utcnow
-from service.intake.errors import UnknownCategory
-from service.intake.models import OPEN_STATUSES
 from service.ioc import exports, repository
 from service.ioc.policies import IocScope, Scope
 from service.ioc.repository import Bucket, GroupBy
@@ -28,6 +27,7 @@ from service.ioc.schemas import (
     TrendPointRead,
     TrendsRead,
 )
+from service.reports.models import OPEN_STATUSES
 from service.sla.service import calendar
 
 router = APIRouter(prefix="/api/v1/ioc", tags=["ioc"], responses=responses(NotAuthenticated, PermissionDenied))

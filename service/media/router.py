@@ -4,12 +4,12 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Response
 
 from service import audit
-from service.accounts.models import User
 from service.core.database import SessionDep
 from service.core.errors import NotFound, PermissionDenied, responses
-from service.media import signing
-from service.media.models import Photo, PhotoStatus
+from service.identity.models import User
 from service.media.storage import ObjectNotFound, get_storage
+from service.reports import signing
+from service.reports.models import Photo, PhotoStatus
 
 router = APIRouter(prefix="/api/v1/photos", tags=["complaints"])
 

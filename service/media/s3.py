@@ -21,7 +21,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from service.media.storage import ObjectNotFound, StorageError
+from service.media.errors import ObjectNotFound, StorageError
 
 if TYPE_CHECKING:
     from service.core.settings import Settings

@@ -10,11 +10,10 @@ from sqlalchemy.dialects.postgresql import BIT
 from sqlmodel import Session, col, select
 
 from service.core.timeutil import utcnow
-from service.intake import timeline
-from service.intake.models import Complaint
 from service.media import imaging
-from service.media.models import Photo, PhotoKind, PhotoStatus
 from service.media.storage import Storage
+from service.reports import timeline
+from service.reports.models import Complaint, Photo, PhotoKind, PhotoStatus
 
 log = logging.getLogger(__name__)
 

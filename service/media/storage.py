@@ -11,13 +11,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Protocol
 
+from service.media.errors import ObjectNotFound, StorageError
 
-class StorageError(Exception):
-    """The backend could not store or read an object (retry may help)."""
-
-
-class ObjectNotFound(StorageError):
-    pass
+__all__ = ["LocalStorage", "ObjectNotFound", "Storage", "StorageError", "get_storage"]
 
 
 class Storage(Protocol):

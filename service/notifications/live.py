@@ -13,20 +13,18 @@ notifications wait in the outbox) and the console catches up on its next load.
 import json
 import logging
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 from typing import Any, cast
 
 import redis
 import redis.asyncio as aioredis
-from sqlmodel import Session
 
 from service.core.redis import get_redis
 from service.core.settings import get_settings
 from service.core.timeutil import utcnow
-from service.core.transaction_hooks import on_commit
-from service.intake.models import Complaint, ComplaintEvent
 from service.notifications.policies import Viewer, may_see_live
+from service.reports.models import Complaint, ComplaintEvent
 
 log = logging.getLogger(__name__)
 
@@ -61,9 +59,11 @@ def item_of(complaint: Complaint, line: ComplaintEvent) -> dict[str, Any]:
     }
 
 
-def publish_after_commit(session: Session, complaint: Complaint, line: ComplaintEvent) -> None:
+def publish_after_commit(complaint: Complaint, line: ComplaintEvent) -> Callable[[], str | None]:
+    """A line's live update, taken now (the report may change again before the commit) and
+    published once the transaction has committed (a receiver of ``line_recorded``)."""
     item = item_of(complaint, line)
-    on_commit(session, lambda: publish(item))
+    return lambda: publish(item)
 
 
 def publish(item: dict[str, Any]) -> str | None:

@@ -16,13 +16,12 @@ from typing import Any, cast
 
 from sqlmodel import Session, col, select
 
-from service.accounts.models import Role, User
 from service.categories.models import Category
 from service.core.settings import Settings, get_settings
 from service.core.tasks import TaskName, send_now
 from service.core.timeutil import utcnow
 from service.core.transaction_hooks import on_commit
-from service.intake.models import Complaint, ComplaintEvent, ComplaintFollower
+from service.identity.models import Role, User
 from service.notifications.models import (
     ChannelName,
     Device,
@@ -32,6 +31,7 @@ from service.notifications.models import (
     Outbox,
 )
 from service.notifications.preferences import is_enabled
+from service.reports.models import Complaint, ComplaintEvent, ComplaintFollower
 from service.units.models import Unit
 
 log = logging.getLogger(__name__)

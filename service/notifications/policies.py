@@ -9,7 +9,7 @@ citizen hears of their own reports, and only of what the public timeline shows.
 from dataclasses import dataclass
 from typing import Any
 
-from service.accounts.models import UNIT_ROLES, Role, User
+from service.identity.models import UNIT_ROLES, Role, User
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,7 +3,7 @@
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import Session, select
 
-from service.accounts.models import Role, User
+from service.identity.models import Role, User
 from service.notifications.errors import EventNotForRole, PreferenceLocked
 from service.notifications.models import (
     CITIZEN_EVENTS,

@@ -19,8 +19,8 @@ from functools import lru_cache
 from sqlalchemy import text
 from sqlmodel import Session, col, select, update
 
-from service.accounts.models import User
 from service.core.settings import Settings, get_settings
+from service.identity.models import User
 from service.notifications.channels import (
     Channel,
     ChannelNotConfigured,

@@ -9,11 +9,11 @@ from redis.exceptions import RedisError
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import col, delete
 
-from service.accounts.models import User
-from service.accounts.policies import AccessExpiry, CurrentUser
 from service.core.database import SessionDep
 from service.core.errors import NotAuthenticated, NotFound, responses
 from service.core.paging import InvalidCursor
+from service.identity.models import User
+from service.identity.policies import AccessExpiry, CurrentUser
 from service.notifications import inbox, preferences
 from service.notifications.errors import EventNotForRole, InvalidLastEventId, LiveUnavailable, PreferenceLocked
 from service.notifications.live import LiveStream, valid_event_id

@@ -9,8 +9,8 @@ import string
 from dataclasses import dataclass
 from typing import Any
 
-from service.accounts.models import Language
 from service.core.timeutil import format_local
+from service.identity.models import Language
 from service.notifications.models import Event
 
 # (title, body) per language.

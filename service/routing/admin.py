@@ -6,13 +6,13 @@ from fastapi import APIRouter, Query, status
 from sqlmodel import Session, col, select
 
 from service import audit
-from service.accounts.policies import AdminUser
 from service.areas.models import Area
 from service.categories.models import Category, CategoryGroup
 from service.core.database import SessionDep
 from service.core.errors import NotAuthenticated, NotFound, PermissionDenied, PhanAnhError, responses
 from service.core.schemas import IdPath
 from service.core.updates import apply_update
+from service.identity.policies import AdminUser
 from service.routing.models import RoutingRule
 from service.routing.schemas import RuleCreate, RuleRead, RuleUpdate
 from service.units.models import Unit

@@ -6,10 +6,10 @@ from sqlalchemy import and_, exists, func, not_, or_
 from sqlalchemy.orm import QueryableAttribute, lazyload
 from sqlmodel import Session, col, select
 
-from service.accounts.models import Role, User
 from service.areas.models import Area
 from service.categories.models import Category
-from service.intake.models import IN_HAND_STATUSES, Complaint
+from service.identity.models import Role, User
+from service.reports.models import IN_HAND_STATUSES, Complaint
 from service.routing.models import OfficerCategory, RoutingRule
 from service.routing.rules import Rule
 

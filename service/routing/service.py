@@ -2,12 +2,12 @@
 
 from sqlmodel import Session
 
-from service.accounts.models import User
 from service.areas.models import Area
 from service.categories.models import Category
 from service.core.timeutil import utcnow
-from service.intake import timeline
-from service.intake.models import Complaint, ComplaintStatus
+from service.identity.models import User
+from service.reports import timeline
+from service.reports.models import Complaint, ComplaintStatus
 from service.routing import repository
 from service.routing.rules import Facts, decide
 from service.sla import service as sla

@@ -15,8 +15,8 @@ from enum import IntEnum
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import Session, col, select
 
-from service.intake import timeline
-from service.intake.models import IN_HAND_STATUSES, Complaint, ComplaintStatus
+from service.reports import timeline
+from service.reports.models import IN_HAND_STATUSES, Complaint, ComplaintStatus
 from service.sla.calendar import WorkingCalendar
 from service.sla.models import Escalation
 from service.sla.service import ACK_CLOCK, calendar

@@ -8,15 +8,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from service import audit
-from service.accounts.policies import AdminUser, StaffUser
 from service.categories import repository as categories
+from service.categories.errors import UnknownCategory
 from service.categories.models import Category
 from service.core.database import SessionDep
 from service.core.errors import Conflict, NotAuthenticated, NotFound, PermissionDenied, responses
 from service.core.schemas import IdPath
 from service.core.timeutil import utcnow
-from service.intake import repository
-from service.intake.errors import UnknownCategory
+from service.identity.policies import AdminUser, StaffUser
+from service.reports import repository
 from service.sla import service
 from service.sla.models import CalendarDay, SlaPolicy
 from service.sla.schemas import CalendarDayRead, CalendarDayWrite, PolicyCreate, PolicyRead, SlaRead, UnitTime

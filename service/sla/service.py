@@ -13,8 +13,8 @@ from sqlmodel import Session, col, or_, select
 
 from service.categories.models import Priority
 from service.core.settings import get_settings
-from service.intake import repository
-from service.intake.models import Complaint, ComplaintStatus
+from service.reports import repository
+from service.reports.models import Complaint, ComplaintStatus
 from service.sla.calendar import WorkingCalendar
 from service.sla.models import CalendarDay, DayKind, SlaPolicy
 

@@ -7,8 +7,8 @@ from sqlalchemy import delete, func
 from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
-from service.accounts.models import User
 from service.areas.models import Area
+from service.identity.models import User
 from service.units.models import Unit, UnitArea, UnitKind
 
 

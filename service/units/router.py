@@ -2,10 +2,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from service.accounts.policies import AdminUser
 from service.core.database import SessionDep
 from service.core.errors import Conflict, NotAuthenticated, NotFound, PermissionDenied, responses
 from service.core.schemas import IdPath, Page
+from service.identity.policies import AdminUser
 from service.units import repository, service
 from service.units.models import Unit, UnitKind
 from service.units.schemas import UnitCreate, UnitRead, UnitUpdate

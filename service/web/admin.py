@@ -26,7 +26,6 @@ from pydantic import BaseModel, EmailStr, ValidationError
 from sqlmodel import Session
 
 from service.accounts import router as users_api
-from service.accounts.models import User
 from service.accounts.schemas import UserCreate, UserRead, UserUpdate
 from service.areas import repository as areas
 from service.categories import repository as categories
@@ -42,6 +41,7 @@ from service.core.database import SessionDep
 from service.core.errors import PhanAnhError
 from service.core.schemas import INT_MAX, IdPath
 from service.core.timeutil import format_local
+from service.identity.models import User
 from service.routing import admin as rules_api
 from service.routing.schemas import RuleCreate, RuleRead, RuleUpdate
 from service.sla import router as sla_api

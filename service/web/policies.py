@@ -9,7 +9,7 @@ the mobile app: no console page is theirs.
 
 from enum import StrEnum
 
-from service.accounts.models import STAFF_ROLES, Role, User
+from service.identity.models import STAFF_ROLES, Role, User
 
 
 class Page(StrEnum):

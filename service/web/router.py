@@ -8,17 +8,13 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, FastAPI, File, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
-from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from sqlmodel import Session
 
 from service.accounts import service as accounts
-from service.accounts.models import Role, User
-from service.accounts.policies import ACCESS_COOKIE, client_address
-from service.accounts.security import decode_access_token
 from service.areas import repository as areas
 from service.core import request_context
 from service.core.database import SessionDep
@@ -27,15 +23,18 @@ from service.core.geojson import feature_collection
 from service.core.redis import get_redis
 from service.core.settings import get_settings
 from service.core.timeutil import format_local, to_local, utcnow
-from service.intake import repository as complaints
-from service.intake import views
-from service.intake.policies import Audience
-from service.intake.service import Upload
+from service.identity.models import Role, User
+from service.identity.policies import ACCESS_COOKIE, client_address
+from service.identity.security import decode_access_token
 from service.ioc import repository as ioc
 from service.ioc import router as ioc_api
 from service.ioc.policies import Scope, ioc_scope
 from service.media.imaging import MAX_BYTES
 from service.media.storage import get_storage
+from service.media.uploads import Upload
+from service.reports import repository as complaints
+from service.reports import views
+from service.reports.policies import Audience
 from service.units import repository as units
 from service.web import session as cookies
 from service.web.policies import HOME, Page, may_open, pages_for
@@ -175,22 +174,6 @@ def render(request: Request, name: str, *, user: User | None = None, status: int
     return response
 
 
-def install(app: FastAPI) -> None:
-    """Mount the console: its static files, its pages, and how it answers a missing login."""
-    from service.web import admin  # it builds on this module's pages
-
-    app.mount("/web/static", StaticFiles(directory=HERE / "static"), name="web-static")
-    app.include_router(router)
-    app.include_router(admin.router)
-
-    @app.exception_handler(LoginRequired)
-    async def _login(request: Request, exc: LoginRequired) -> Response:
-        target = "/web/refresh" if request.cookies.get(cookies.REFRESH_COOKIE) else "/web/login"
-        return RedirectResponse(f"{target}?next={quote(exc.next_url)}", status_code=303)
-
-    @app.exception_handler(PageRefused)
-    async def _refused(request: Request, exc: PageRefused) -> Response:
-        return render(request, "error.html", status=403, code="forbidden")
 
 
 # --- login ---------------------------------------------------------------------------------

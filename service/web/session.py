@@ -10,10 +10,10 @@ from urllib.parse import quote, unquote
 
 from fastapi import Request, Response
 
-from service.accounts.policies import ACCESS_COOKIE
 from service.accounts.schemas import TokenPair
 from service.core.errors import PhanAnhError
 from service.core.settings import get_settings
+from service.identity.policies import ACCESS_COOKIE
 
 REFRESH_COOKIE = "pa_refresh"
 CSRF_COOKIE = "pa_csrf"

@@ -1,7 +1,7 @@
 """Refusals of the handling actions."""
 
 from service.core.errors import ErrorBody, PhanAnhError
-from service.intake.models import ComplaintStatus
+from service.reports.models import ComplaintStatus
 
 
 class InvalidTransition(PhanAnhError):

@@ -7,7 +7,7 @@ anything (see ``docs/DOMAIN.md``, "Life of a report").
 from dataclasses import dataclass
 from enum import StrEnum
 
-from service.intake.models import IN_HAND_STATUSES, OPEN_STATUSES, ComplaintStatus
+from service.reports.models import IN_HAND_STATUSES, OPEN_STATUSES, ComplaintStatus
 
 
 class Action(StrEnum):

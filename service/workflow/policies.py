@@ -7,8 +7,8 @@ sent a report answers, rates and reopens it. Admins configure the service and do
 handle reports.
 """
 
-from service.accounts.models import Role, User
-from service.intake.models import Complaint
+from service.identity.models import Role, User
+from service.reports.models import Complaint
 from service.workflow.machine import Action
 
 

@@ -8,7 +8,7 @@ from sqlalchemy import and_, func, or_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import Session, col, select
 
-from service.intake.models import (
+from service.reports.models import (
     OPEN_STATUSES,
     Complaint,
     ComplaintFollower,

@@ -9,22 +9,23 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, Query, UploadFile
 from fastapi.concurrency import run_in_threadpool
 
-from service.accounts.models import User
-from service.accounts.policies import CitizenUser, DispatcherUser, StaffUser
 from service.areas import repository as areas
 from service.categories import repository as categories
+from service.categories.errors import UnknownCategory
 from service.core.database import SessionDep
 from service.core.errors import NotAuthenticated, NotFound, PermissionDenied, responses
 from service.core.paging import InvalidCursor, decode_cursor, encode_cursor
 from service.core.timeutil import utcnow
-from service.intake import views
-from service.intake.errors import InvalidSubmission, MissingPhoto, PhotoInvalid, TooManyPhotos, UnknownCategory
-from service.intake.models import IN_HAND_STATUSES, Complaint, ComplaintStatus, flags_of
-from service.intake.policies import Audience
-from service.intake.schemas import ComplaintRead, HandlingUnit
-from service.intake.service import Upload
+from service.identity.models import User
+from service.identity.policies import CitizenUser, DispatcherUser, StaffUser
 from service.media.imaging import MAX_BYTES
 from service.media.storage import get_storage
+from service.media.uploads import Upload
+from service.reports import views
+from service.reports.errors import InvalidSubmission, MissingPhoto, PhotoInvalid, TooManyPhotos
+from service.reports.models import IN_HAND_STATUSES, Complaint, ComplaintStatus, flags_of
+from service.reports.policies import Audience
+from service.reports.schemas import ComplaintRead, HandlingUnit
 from service.units.models import Unit
 from service.workflow import repository, service
 from service.workflow.errors import (

@@ -6,7 +6,7 @@ from typing import Annotated
 from pydantic import BaseModel, Field, StringConstraints
 
 from service.core.schemas import DbId, Input, LocalDatetime
-from service.intake.schemas import ComplaintSummary, HandlingUnit
+from service.reports.schemas import ComplaintSummary, HandlingUnit
 
 # A reason someone will read later (the citizen, or the next unit): a few words at least.
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=2000)]

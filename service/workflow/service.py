@@ -8,24 +8,24 @@ from typing import Any
 
 from sqlmodel import Session
 
-from service.accounts.models import Role, User
 from service.categories.models import Category
 from service.core.errors import NotFound
 from service.core.settings import get_settings
 from service.core.timeutil import utcnow
-from service.intake import timeline
-from service.intake.models import (
+from service.identity.models import Role, User
+from service.media.storage import Storage
+from service.media.uploads import Upload, check_photos, store_photos
+from service.reports import timeline
+from service.reports.models import (
     OPEN_STATUSES,
     Complaint,
     ComplaintStatus,
     ExtensionRequest,
     ExtensionStatus,
+    PhotoKind,
     flags_of,
 )
-from service.intake.policies import audience_for
-from service.intake.service import Upload, check_photos, store_photos
-from service.media.models import PhotoKind
-from service.media.storage import Storage
+from service.reports.policies import audience_for
 from service.routing.service import DispatchReason, hand_to_unit
 from service.sla import service as sla
 from service.units import repository as units

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
-from service.accounts.models import RefreshToken, Role, User
+from service.identity.models import RefreshToken, Role, User
 
 
 def get_user(session: Session, user_id: int) -> User | None:

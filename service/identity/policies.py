@@ -10,11 +10,11 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 
-from service.accounts.models import STAFF_ROLES, Role, User
-from service.accounts.security import decode_access_token
 from service.core import request_context
 from service.core.database import SessionDep
 from service.core.errors import InvalidToken, NotAuthenticated, PermissionDenied
+from service.identity.models import STAFF_ROLES, Role, User
+from service.identity.security import decode_access_token
 
 _bearer = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 

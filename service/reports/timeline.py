@@ -1,13 +1,15 @@
-"""Recording and wording the lines of a report's timeline."""
+"""Recording and wording the lines of a report's timeline.
+
+Recording a line sends :data:`line_recorded`; what it sets off (the audit trail, the
+notification inbox and outbox, the live stream) is connected in ``service/receivers.py``."""
 
 from typing import Any
 
 from sqlmodel import Session
 
-from service import audit
-from service.accounts.models import User
-from service.intake.models import Complaint, ComplaintEvent
-from service.notifications import live, outbox
+from service.core.signals import Signal
+from service.identity.models import User
+from service.reports.models import Complaint, ComplaintEvent
 
 # action -> (Vietnamese, English), as the citizen and the officer read them.
 LABELS: dict[str, tuple[str, str]] = {
@@ -38,6 +40,9 @@ LABELS: dict[str, tuple[str, str]] = {
     "extension_approved": ("Đã duyệt gia hạn", "Extension approved"),
     "extension_refused": ("Không duyệt gia hạn", "Extension refused"),
 }
+
+# Sent with (session, complaint, line) for every line, in the transaction that records it.
+line_recorded = Signal("reports.line_recorded")
 
 
 def label(action: str) -> tuple[str, str]:
@@ -70,17 +75,5 @@ def record(
         public=public,
     )
     session.add(event)
-    audit.record(
-        session,
-        actor=actor or audit.SYSTEM,
-        action=f"complaint.{action}",
-        object_type="complaint",
-        object_id=complaint.id,
-        before={"status": from_status} if from_status else None,
-        after={"status": to_status, "note": note, "internal_note": internal_note, "data": data or {}},
-    )
-    # Whoever the line concerns hears of it: inbox and outbox rows in this transaction,
-    # the live stream once it commits.
-    outbox.on_line(session, complaint, event)
-    live.publish_after_commit(session, complaint, event)
+    line_recorded.send(session, complaint, event)
     return event

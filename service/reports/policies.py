@@ -2,8 +2,8 @@
 
 from enum import StrEnum
 
-from service.accounts.models import STAFF_ROLES, User
-from service.intake.models import Complaint, Visibility
+from service.identity.models import STAFF_ROLES, User
+from service.reports.models import Complaint, Visibility
 
 
 class Audience(StrEnum):

@@ -3,12 +3,17 @@
 import uuid
 from datetime import datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING, Optional
 
 from sqlalchemy import CheckConstraint, DateTime
 from sqlmodel import Field, Relationship, SQLModel
 
 from service.core.columns import created_at_field, enum_check, enum_field, optional_time_field, updated_at_field
-from service.units.models import Unit
+
+if TYPE_CHECKING:
+    # Units are a domain above this one (they list their staff); the relationship below is
+    # resolved by name once every table is imported (service/models.py).
+    from service.units.models import Unit
 
 
 class Role(StrEnum):
@@ -58,7 +63,8 @@ class User(SQLModel, table=True):
     updated_at: datetime = updated_at_field()
 
     # Joined eagerly: every authenticated request needs the caller's unit.
-    unit: Unit | None = Relationship(sa_relationship_kwargs={"lazy": "joined"})
+    unit: Optional["Unit"] = Relationship(
+       sa_relationship_kwargs={"lazy": "joined"})
 
 
 class RefreshToken(SQLModel, table=True):

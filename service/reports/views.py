@@ -4,14 +4,14 @@ from collections.abc import Sequence
 
 from sqlmodel import Session
 
-from service.accounts.models import User
 from service.areas import repository as areas
 from service.categories.models import Category
-from service.intake import repository, timeline
-from service.intake.models import Complaint, flags_of
-from service.intake.nearby import open_reports_near
-from service.intake.policies import Audience
-from service.intake.schemas import (
+from service.identity.models import User
+from service.reports import repository, timeline
+from service.reports.models import Complaint, Photo, PhotoStatus, flags_of
+from service.reports.policies import Audience
+from service.reports.repository import open_reports_near
+from service.reports.schemas import (
     Actor,
     AreaBrief,
     CategoryBrief,
@@ -26,8 +26,7 @@ from service.intake.schemas import (
     Reporter,
     TimelineEntry,
 )
-from service.media.models import Photo, PhotoStatus
-from service.media.signing import signed_url
+from service.reports.signing import signed_url
 from service.units.models import Unit
 
 
