@@ -452,10 +452,10 @@ def route_one(engine: Engine, point: Point, run: RoutingRun | None) -> int | Non
         t1 = time.perf_counter()
         unit = officer = None
         if area is not None:
-            unit, _, reason = decide_for(session, category=point.category, area=area)
+            unit, _, reason = decide_for(session=session, category=point.category, area=area)
         t2 = time.perf_counter()
         if unit is not None:
-            officer, _ = choose_officer(session, unit=unit, category=point.category)
+            officer, _ = choose_officer(session=session, unit=unit, category=point.category)
         t3 = time.perf_counter()
         area_id = area.id if area is not None else None
         is_lead = officer is not None and officer.role == Role.unit_lead

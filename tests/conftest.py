@@ -15,10 +15,15 @@ from collections.abc import Iterator
 _WORKER = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
 _WORKER_INDEX = int(re.sub(r"\D", "", _WORKER) or 0)
 ADMIN_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
-TEST_DB = f"phananh_test_{_WORKER}"
+# PHANANH_TEST_SLOT (0-2) lets runs share one PostgreSQL and Redis side by side (a developer's
+# quick run beside a full one): each slot has its own databases.
+_SLOT = int(os.environ.get("PHANANH_TEST_SLOT", "0"))
+TEST_DB = f"phananh_test_{_WORKER}" if _SLOT == 0 else f"phananh_test_s{_SLOT}_{_WORKER}"
 DATABASE_URL = ADMIN_URL.rsplit("/", 1)[0] + f"/{TEST_DB}"
-# Redis databases 1..n, one per worker; database 0 is left to `make run`.
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379").rstrip("/") + f"/{1 + _WORKER_INDEX}"
+# Redis databases 1..15, five per slot, one per worker; database 0 is left to `make run`.
+REDIS_URL = (
+    os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379").rstrip("/") + f"/{1 + 5 * _SLOT + _WORKER_INDEX}"
+)
 DATA_DIR = tempfile.mkdtemp(prefix=f"phananh-test-{_WORKER}-")
 os.environ.update(
     DATABASE_URL=DATABASE_URL,

@@ -27,7 +27,7 @@ BACH_QUANG = (21.5063, 105.868)
 
 def _place_deadline(session: Session, complaint: Complaint, *, elapsed: float) -> None:
     """Make ``elapsed`` (0.9 = 90 %) of the report's acknowledgement time gone, now."""
-    cal = calendar(session)
+    cal = calendar(session=session)
     allowed = timedelta(minutes=complaint.ack_minutes or 0)
     now = utcnow()
     if elapsed <= 1:
@@ -49,19 +49,19 @@ def test_each_level_fires_when_reached_and_only_once(client, db):
 
     _place_deadline(db, complaint, elapsed=0.9)
     db.flush()
-    due = [d for d in escalation.scan(db, now=utcnow()) if d.complaint_id == complaint.id]
+    due = [d for d in escalation.scan(session=db, now=utcnow()) if d.complaint_id == complaint.id]
     assert [d.level for d in due] == [escalation.Level.warning]
-    assert escalation.fire(db, due[0]) is True
-    assert escalation.fire(db, due[0]) is False  # a retry, a second beat
-    assert [d for d in escalation.scan(db, now=utcnow()) if d.complaint_id == complaint.id] == []
+    assert escalation.fire(session=db, due=due[0], now=utcnow()) is True
+    assert escalation.fire(session=db, due=due[0], now=utcnow()) is False  # a retry, a second beat
+    assert [d for d in escalation.scan(session=db, now=utcnow()) if d.complaint_id == complaint.id] == []
 
     _place_deadline(db, complaint, elapsed=1.6)
     db.flush()
-    later = [d for d in escalation.scan(db, now=utcnow()) if d.complaint_id == complaint.id]
+    later = [d for d in escalation.scan(session=db, now=utcnow()) if d.complaint_id == complaint.id]
     # A new deadline: every level reached fires for it, the warning included.
     assert sorted(d.level for d in later) == [80, 100, 150]
     for item in later:
-        assert escalation.fire(db, item) is True
+        assert escalation.fire(session=db, due=item, now=utcnow()) is True
     lines = [e for e in db.exec(select(ComplaintEvent).where(ComplaintEvent.complaint_id == complaint.id))]
     actions = [e.action for e in lines if e.action in escalation.ACTIONS.values()]
     assert sorted(actions) == sorted(["deadline_warning", "deadline_warning", "overdue", "escalated"])
@@ -76,7 +76,7 @@ def test_a_paused_or_finished_report_does_not_escalate(client, db):
     complaint.status = "awaiting_info"
     db.add(complaint)
     db.flush()
-    assert [d for d in escalation.scan(db, now=utcnow()) if d.complaint_id == complaint.id] == []
+    assert [d for d in escalation.scan(session=db, now=utcnow()) if d.complaint_id == complaint.id] == []
 
 
 def test_beat_and_worker_fire_each_level_exactly_once(live_server):

@@ -222,7 +222,7 @@ def test_an_approved_extension_moves_the_deadline_by_working_days(client, db):
     approved = client.post(actions(report["id"], "approve-extension"), headers=lead, json=decision)
     assert approved.status_code == 200, approved.text
     after = row(db, report).resolve_due_at
-    assert after == sla.calendar(db).add_days(before, 2)
+    assert after == sla.calendar(session=db).add_days(before, 2)
     assert row(db, report).due_at == after
     none_left = client.post(actions(report["id"], "approve-extension"), headers=lead, json=decision)
     assert none_left.status_code == 409 and none_left.json()["code"] == "no_extension_pending"
@@ -236,7 +236,7 @@ def test_waiting_two_working_days_for_the_citizen_moves_the_deadline_two_working
     due = datetime(2026, 12, 10, 9, 0) - VN
     complaint.status = ComplaintStatus.in_progress
     complaint.resolve_due_at, complaint.paused_at = due.replace(tzinfo=UTC), asked.replace(tzinfo=UTC)
-    sla.resume(db, complaint, answered.replace(tzinfo=UTC))
+    sla.resume(session=db, complaint=complaint, now=answered.replace(tzinfo=UTC))
     assert complaint.resolve_due_at == (datetime(2026, 12, 14, 9, 0) - VN).replace(tzinfo=UTC)  # Thursday + 2 = Monday
     assert complaint.due_at == complaint.resolve_due_at and complaint.paused_at is None
 
@@ -245,7 +245,7 @@ def test_unrated_resolved_reports_close_by_themselves(client, db):
     old, recent = new_report(client), new_report(client)
     set_status(db, old, "resolved", resolved_at=datetime.now(UTC) - timedelta(days=8))
     set_status(db, recent, "resolved", resolved_at=datetime.now(UTC) - timedelta(days=1))
-    assert workflow.close_unrated(db, now=datetime.now(UTC)) >= 1
+    assert workflow.close_unrated(session=db, now=datetime.now(UTC)) >= 1
     assert row(db, old).status == "closed" and row(db, old).closed_at is not None
     assert row(db, recent).status == "resolved"
     assert events(db, old)[-1].action == "closed" and events(db, old)[-1].data == {"auto": True}

@@ -338,7 +338,7 @@ def test_resolving_stores_the_processing_time_and_reopening_counts(client, db):
     client.post(actions(report["id"], "acknowledge"), headers=holder)
     assert resolve(client, report, holder).status_code == 200
     complaint = row(db, report)
-    expected = sla.working_minutes(db, complaint, until=complaint.resolved_at)
+    expected = sla.working_minutes(session=db, complaint=complaint, until=complaint.resolved_at)
     assert complaint.resolve_working_minutes == expected
     assert complaint.reopened_count == 0
     reopened = client.post(actions(report["id"], "reopen"), headers=report["headers"], json={"reason": "Vẫn còn"})

@@ -25,7 +25,7 @@ def test_models_and_migrations_do_not_drift(database):
 
 
 def test_migrations_run_down_and_up_again():
-    url = recreate_database(f"phananh_test_roundtrip_{os.environ.get('PYTEST_XDIST_WORKER', 'gw0')}")
+    url = recreate_database(f"phananh_test_roundtrip_{os.environ.get('PHANANH_TEST_SLOT', '0')}_{os.environ.get('PYTEST_XDIST_WORKER', 'gw0')}")
     try:
         config = alembic_config(url)
         command.upgrade(config, "head")

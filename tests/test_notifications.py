@@ -188,7 +188,9 @@ def test_deadline_levels_reach_the_officer_then_the_lead_then_the_dispatchers(cl
     lead, dispatcher = user_id(db, DEMO_USERS["unit_lead"]), user_id(db, DEMO_USERS["dispatcher"])
     assert complaint.due_at is not None
     for level in escalation.Level:
-        assert escalation.fire(db, escalation.Due(complaint.id, "ack", level, complaint.due_at))
+        assert escalation.fire(
+            session=db, due=escalation.Due(complaint.id, "ack", level, complaint.due_at), now=utcnow()
+        )
     officer_events = [e for e, _ in inbox_of(db, complaint.current_officer_id)]
     assert officer_events == ["new_work", "deadline_warning", "overdue"]
     assert [e for e, _ in inbox_of(db, lead)][-1:] == ["overdue"]
@@ -308,7 +310,9 @@ def test_deadline_warnings_go_out_even_to_an_officer_who_turned_everything_off(c
         ),
         params={"user": officer.id, "events": [e.value for e in Event]},
     )
-    assert escalation.fire(db, escalation.Due(complaint.id, "ack", escalation.Level.warning, complaint.due_at))
+    assert escalation.fire(
+        session=db, due=escalation.Due(complaint.id, "ack", escalation.Level.warning, complaint.due_at), now=utcnow()
+    )
     assert ("deadline_warning", "email") in outbox_of(db, officer.id)
 
 
@@ -359,7 +363,9 @@ def test_email_is_sent_in_the_readers_language_and_a_permanent_refusal_is_dead(c
     officer.email, officer.language = "officer@phananh.test", Language.en
     db.add(officer)
     complaint = row(db, report)
-    escalation.fire(db, escalation.Due(complaint.id, "ack", escalation.Level.warning, complaint.due_at))
+    escalation.fire(
+        session=db, due=escalation.Due(complaint.id, "ack", escalation.Level.warning, complaint.due_at), now=utcnow()
+    )
     warning = _only(db, officer.id, "email")
     assert relay.deliver(db, warning.id, now=utcnow()) == relay.Outcome.sent
     received = smtp.handler.received[-1]
@@ -369,7 +375,9 @@ def test_email_is_sent_in_the_readers_language_and_a_permanent_refusal_is_dead(c
 
     officer.email = "officer@nowhere.invalid"  # the peer refuses this recipient with 550
     db.add(officer)
-    escalation.fire(db, escalation.Due(complaint.id, "ack", escalation.Level.overdue, complaint.due_at))
+    escalation.fire(
+        session=db, due=escalation.Due(complaint.id, "ack", escalation.Level.overdue, complaint.due_at), now=utcnow()
+    )
     overdue = db.exec(
         select(Outbox)
         .join(Notification, col(Notification.id) == Outbox.notification_id)

@@ -19,7 +19,7 @@ def test_a_report_filed_on_the_last_friday_afternoon_before_tet_is_due_after_the
     # Tết 2026: Monday 16 to Friday 20 February are days off, work starts on Monday 23rd.
     complaint = Complaint(category_id=1, priority="normal", submitted_at=local(2026, 2, 13, 16, 0))
     complaint.status = ComplaintStatus.assigned
-    sla.on_assigned(db, complaint, complaint.submitted_at)
+    sla.on_assigned(session=db, complaint=complaint, now=complaint.submitted_at)
     # 8 working hours: 1 h on Friday, then 7 h from Monday 23 Feb 07:30 (lunch 11:30–13:30).
     assert complaint.ack_due_at == local(2026, 2, 23, 16, 30)
     # 3 working days (22.5 h): 1 h on Friday, 7.5 h on the 23rd and the 24th, 6.5 h on
@@ -45,14 +45,14 @@ def test_an_admin_day_off_and_a_policy_change_the_next_deadlines(client, db, aut
     report = new_report(client)
     complaint = row(db, report)
     assert (complaint.ack_minutes, complaint.resolve_minutes) == (120, 900)
-    cal = sla.calendar(db)
+    cal = sla.calendar(session=db)
     assert complaint.ack_due_at == cal.add(complaint.submitted_at, timedelta(hours=2))
 
     # A provincial day off on the day the deadline falls moves it a working day later.
     due_day = (complaint.resolve_due_at + VN).date()
     day = client.put("/api/v1/admin/calendar-days", headers=admin, json={"day": str(due_day), "kind": "off"})
     assert day.status_code == 200, day.text
-    assert not sla.calendar(db).is_working_day(due_day)
+    assert not sla.calendar(session=db).is_working_day(due_day)
     later = row(db, new_report(client))
     assert later.resolve_due_at > complaint.resolve_due_at
     assert client.get("/api/v1/admin/calendar-days", headers=admin).json()[0]["day"] == str(due_day)
@@ -80,13 +80,13 @@ def test_each_unit_is_charged_for_the_time_it_held_the_report_and_the_parts_add_
     db.add(complaint)
     db.flush()
     until = local(2026, 11, 17, 9, 0)  # Tuesday
-    parts = sla.unit_segments(db, complaint, until=until)
+    parts = sla.unit_segments(session=db, complaint=complaint, until=until)
     assert parts == {
         "05528-KTHT": timedelta(hours=2),  # Monday 08:00–10:00, then it returned it
         "dispatcher": timedelta(hours=2),  # 10:00–11:30 and 13:30–14:00 in the queue
         "SXD-TN": timedelta(hours=4.5),  # 14:00–17:00, and Tuesday 07:30–09:00
     }
-    assert sum(parts.values(), timedelta()) == sla.calendar(db).between(start, until)
+    assert sum(parts.values(), timedelta()) == sla.calendar(session=db).between(start, until)
 
     seen = client.get(f"/api/v1/complaints/{report['id']}/sla", headers=dispatcher)
     assert seen.status_code == 200, seen.text

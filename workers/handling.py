@@ -21,7 +21,7 @@ def close_unrated() -> int:
     total = 0
     while True:
         with session_scope() as session:
-            closed = close_batch(session, now=utcnow())
+            closed = close_batch(session=session, now=utcnow())
         total += closed
         if closed == 0:
             return total
@@ -32,7 +32,7 @@ def scan_deadlines() -> int:
     """Beat, every minute: one ``escalate`` task per report and level now due. The scan
     only reads; the tasks decide, so a second beat or a retried scan fires nothing twice."""
     with session_scope() as session:
-        due = escalation.scan(session, now=utcnow())
+        due = escalation.scan(session=session, now=utcnow())
     for item in due:
         escalate.delay(str(item.complaint_id), item.clock, int(item.level), item.due_at.isoformat())
     return len(due)
@@ -42,6 +42,7 @@ def scan_deadlines() -> int:
 def escalate(complaint_id: str, clock: str, level: int, due_at: str) -> bool:
     with session_scope() as session:
         return escalation.fire(
-            session,
-            escalation.Due(uuid.UUID(complaint_id), clock, escalation.Level(level), datetime.fromisoformat(due_at)),
+            session=session,
+            due=escalation.Due(uuid.UUID(complaint_id), clock, escalation.Level(level), datetime.fromisoformat(due_at)),
+            now=utcnow(),
         )

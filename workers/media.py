@@ -24,7 +24,7 @@ def process_photo(self: Task, photo_id: str) -> str | None:
     try:
         with session_scope() as session:
             result = service.process_photo(
-                session=session, storage=get_storage(), photo_id=uuid.UUID(photo_id), attempt=attempt
+                session=session, storage=get_storage(), photo_id=uuid.UUID(photo_id), now=utcnow(), attempt=attempt
             )
         return result.value if result else None
     except Exception as exc:
@@ -36,6 +36,7 @@ def process_photo(self: Task, photo_id: str) -> str | None:
                     session=session,
                     photo_id=uuid.UUID(photo_id),
                     reason=f"gave up after {attempt} attempts: {type(exc).__name__}: {exc}",
+                    now=utcnow(),
                 )
             return "failed"
         # Backoff 1, 2, 4 s: long enough for a database failover or a storage hiccup.
@@ -47,7 +48,7 @@ def resend_stranded_photos() -> int:
     """Beat: photos left pending past ``PHOTO_RESEND_AFTER_SECONDS`` get their task again."""
     older_than = utcnow() - timedelta(seconds=get_settings().photo_resend_after_seconds)
     with session_scope() as session:
-        stranded = service.stranded(session, older_than=older_than)
+        stranded = service.stranded(session=session, older_than=older_than)
     for photo_id in stranded:
         process_photo.delay(str(photo_id))
     return len(stranded)

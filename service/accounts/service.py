@@ -8,15 +8,18 @@ import redis
 from sqlmodel import Session
 
 from service import audit
-from service.accounts.schemas import TokenPair, UserCreate, UserUpdate
+from service.accounts.schemas import MeUpdate, TokenPair, UserCreate, UserRead, UserUpdate
 from service.core.errors import (
     Conflict,
     InvalidCredentials,
     InvalidToken,
+    NotFound,
+    PermissionDenied,
     PhanAnhError,
     RateLimited,
 )
 from service.core.ratelimit import Window
+from service.core.schemas import Page
 from service.core.settings import get_settings
 from service.core.timeutil import utcnow
 from service.core.updates import apply_update
@@ -31,7 +34,7 @@ from service.identity.security import (
     new_refresh_token,
     verify_password,
 )
-from service.units.models import Unit
+from service.units import repository as units
 
 log = logging.getLogger(__name__)
 
@@ -105,7 +108,12 @@ def register_citizen(
     session.add(user)
     session.flush()
     audit.record(
-        session, actor=user, action="user.registered", object_type="user", object_id=user.id, after=audit.snapshot(user)
+        session=session,
+        actor=user,
+        action="user.registered",
+        object_type="user",
+        object_id=user.id,
+        after=audit.snapshot(obj=user),
     )
     return user
 
@@ -136,13 +144,13 @@ def authenticate(
         user.password_hash = hash_password(password)
     user.last_login_at = utcnow()
     session.add(user)
-    audit.record(session, actor=user, action="auth.login", object_type="user", object_id=user.id)
+    audit.record(session=session, actor=user, action="auth.login", object_type="user", object_id=user.id)
     return user
 
 
 def _audit_failed_login(session: Session, user: User | None, login: str, reason: str) -> None:
     audit.record(
-        session,
+        session=session,
         actor=None,
         action="auth.login_failed",
         object_type="user",
@@ -183,7 +191,7 @@ def refresh_tokens(*, session: Session, refresh_token: str) -> TokenPair:
         log.warning("refresh token reuse for user %s: revoking its family", stored.user_id)
         repository.revoke_family(session, stored.family_id, now)
         audit.record(
-            session,
+            session=session,
             actor=None,
             action="auth.refresh_reused",
             object_type="user",
@@ -207,11 +215,43 @@ def logout(*, session: Session, refresh_token: str) -> None:
 
 def _check_unit(session: Session, role: Role, unit_id: int | None) -> None:
     if role in UNIT_ROLES:
-        unit = session.get(Unit, unit_id) if unit_id is not None else None
+        unit = units.get(session, unit_id) if unit_id is not None else None
         if unit is None or not unit.is_active:
             raise UnitRequired(field="unit_id")
     elif unit_id is not None:
         raise UnitNotAllowed(field="unit_id")
+
+
+def update_me(*, session: Session, user: User, data: MeUpdate) -> User:
+    """One's own name, e-mail or language."""
+    apply_update(user, data.model_dump(exclude_unset=True))
+    audit.updated(session=session, obj=user, action="user.updated")
+    session.add(user)
+    session.flush()
+    return user
+
+
+# --- staff management (the admin API and the console's admin pages) -------------------------
+
+
+def list_users(
+    *,
+    session: Session,
+    role: Role | None,
+    unit_id: int | None,
+    query: str | None,
+    offset: int,
+    limit: int,
+) -> Page[UserRead]:
+    users, total = repository.list_users(session, role=role, unit_id=unit_id, query=query, offset=offset, limit=limit)
+    return Page[UserRead](items=users, total=total, offset=offset, limit=limit)  # type: ignore[arg-type]
+
+
+def get_user(*, session: Session, user_id: int) -> User:
+    user = repository.get_user(session, user_id)
+    if user is None:
+        raise NotFound(field="user_id")
+    return user
 
 
 def create_user(*, session: Session, data: UserCreate) -> User:
@@ -233,11 +273,20 @@ def create_user(*, session: Session, data: UserCreate) -> User:
     session.add(user)
     session.flush()
     session.refresh(user)
-    audit.created(session, user, action="user.created")
+    audit.created(session=session, obj=user, action="user.created")
     return user
 
 
-def update_user(*, session: Session, user: User, data: UserUpdate) -> User:
+def update_user(*, session: Session, actor: User, user_id: int, data: UserUpdate) -> User:
+    """Change a role, unit, password or whether the account is active; any of these ends
+    the user's open sessions. ``actor`` (the admin) may not demote or disable themselves."""
+    user = get_user(session=session, user_id=user_id)
+    if user.id == actor.id and (data.role not in (None, Role.admin) or data.is_active is False):
+        raise PermissionDenied(
+            "Không thể tự hạ quyền hoặc khoá tài khoản quản trị của chính mình.",
+            "Admins cannot demote or disable themselves.",
+            code="self_lockout",
+        )
     changes = data.model_dump(exclude_unset=True)
     role = changes.get("role") or user.role
     unit_id = changes.get("unit_id", user.unit_id)
@@ -248,7 +297,7 @@ def update_user(*, session: Session, user: User, data: UserUpdate) -> User:
     if (password := changes.pop("password", None)) is not None:
         user.password_hash = hash_password(password)
     apply_update(user, {**changes, "unit_id": unit_id})
-    audit.updated(session, user, action="user.role_changed" if role_changed else "user.updated")
+    audit.updated(session=session, obj=user, action="user.role_changed" if role_changed else "user.updated")
     if changes.get("is_active") is False or "role" in changes or password is not None:
         # A disabled account, a new role or a new password ends every open session.
         repository.revoke_all_for_user(session, user.id, utcnow())  # type: ignore[arg-type]

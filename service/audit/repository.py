@@ -1,10 +1,11 @@
 """The only place that queries the audit trail."""
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 
-from sqlalchemy import and_, or_
+import sqlalchemy
+from sqlalchemy import Connection, RowMapping, and_, or_
 from sqlmodel import Session, col, select
 
 from service.audit.models import AuditEvent
@@ -64,3 +65,10 @@ def names_of(session: Session, user_ids: set[int]) -> dict[int, str]:
         return {}
     rows = session.exec(select(User.id, User.full_name).where(col(User.id).in_(user_ids))).all()
     return {user_id: name for user_id, name in rows if user_id is not None}
+
+
+def chain_rows(connection: Connection) -> Iterator[RowMapping]:
+    """Every event as stored, in chain (id) order, read in batches: what audit-verify walks."""
+    table = AuditEvent.__table__  # type: ignore[attr-defined]
+    statement = sqlalchemy.select(table).order_by(table.c.id).execution_options(yield_per=1000)
+    return iter(connection.execute(statement).mappings())

@@ -5,9 +5,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from service.audit import repository
+from service.audit import service
 from service.audit.schemas import AuditPage, Cursor, Limit
-from service.audit.service import page_of
 from service.core.database import SessionDep
 from service.core.errors import NotAuthenticated, PermissionDenied, responses
 from service.core.schemas import INT_MAX
@@ -20,8 +19,6 @@ router = APIRouter(prefix="/api/v1", tags=["audit"], responses=responses(NotAuth
 def _aware(moment: datetime | None) -> datetime | None:
     # A time without a zone is what an officer in Thái Nguyên means by it.
     return moment.replace(tzinfo=LOCAL_TZ) if moment is not None and moment.tzinfo is None else moment
-
-
 
 
 @router.get("/admin/audit", response_model=AuditPage)
@@ -44,8 +41,8 @@ def search_audit(
     """Search the whole audit trail, newest first: logins and failed logins, role and
     account changes, units, categories and routing rules, reports, original photos
     viewed. Admins only. Filters combine; page with ``cursor``."""
-    events = repository.search(
-        session,
+    return service.search(
+        session=session,
         actor_id=actor_id,
         action_prefix=action,
         object_type=object_type,
@@ -53,6 +50,5 @@ def search_audit(
         since=_aware(since),
         until=_aware(until),
         before_id=cursor,
-        limit=limit + 1,
+        limit=limit,
     )
-    return page_of(session, events, limit)

@@ -12,12 +12,9 @@ keep the last id and hash a run prints somewhere else and pass them back as ``an
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
-from service.audit import chain
-from service.audit.models import AuditEvent
-
-_TABLE = AuditEvent.__table__  # type: ignore[attr-defined]
+from service.audit import chain, repository
 
 
 @dataclass(frozen=True)
@@ -48,8 +45,7 @@ def verify(connection: Connection, *, anchor: tuple[int, str] | None = None) -> 
     result = VerifyResult()
     previous_hash, previous_id = chain.GENESIS, None
     anchor_seen = anchor is None
-    rows = connection.execute(select(_TABLE).order_by(_TABLE.c.id).execution_options(yield_per=1000)).mappings()
-    for row in rows:
+    for row in repository.chain_rows(connection):
         result.count += 1
         if row["prev_hash"] != previous_hash:
             detail = (

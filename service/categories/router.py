@@ -1,7 +1,6 @@
 from fastapi import APIRouter, status
 
-from service.categories import repository, service
-from service.categories.models import Category
+from service.categories import service
 from service.categories.schemas import (
     CategoryCreate,
     CategoryGroupCreate,
@@ -26,19 +25,12 @@ admin_router = APIRouter(
 def list_categories(session: SessionDep):
     """Every category a resident can report under, in display order, with its group,
     Vietnamese and English names and default priority."""
-    return repository.list_categories(session, include_inactive=False)
-
-
-def _get(session: SessionDep, category_id: int) -> Category:
-    category = repository.get(session, category_id)
-    if category is None:
-        raise NotFound(field="category_id")
-    return category
+    return service.list_categories(session=session, include_inactive=False)
 
 
 @admin_router.get("/category-groups", response_model=list[CategoryGroupRead])
 def list_groups(_: AdminUser, session: SessionDep):
-    return repository.list_groups(session)
+    return service.list_groups(session=session)
 
 
 @admin_router.post(
@@ -54,7 +46,7 @@ def create_group(body: CategoryGroupCreate, _: AdminUser, session: SessionDep):
 @admin_router.get("/categories", response_model=list[CategoryRead])
 def admin_list_categories(_: AdminUser, session: SessionDep):
     """All categories, retired ones included."""
-    return repository.list_categories(session, include_inactive=True)
+    return service.list_categories(session=session, include_inactive=True)
 
 
 @admin_router.post(
@@ -69,17 +61,17 @@ def create_category(body: CategoryCreate, _: AdminUser, session: SessionDep):
 
 @admin_router.get("/categories/{category_id}", response_model=CategoryRead, responses=responses(NotFound))
 def read_category(category_id: IdPath, _: AdminUser, session: SessionDep):
-    return _get(session, category_id)
+    return service.get(session=session, category_id=category_id)
 
 
 @admin_router.patch("/categories/{category_id}", response_model=CategoryRead, responses=responses(NotFound))
 def update_category(category_id: IdPath, body: CategoryUpdate, _: AdminUser, session: SessionDep):
     """Rename, regroup, reprioritise or retire (``is_active=false``) a category."""
-    return service.update(session=session, category=_get(session, category_id), data=body)
+    return service.update(session=session, category_id=category_id, data=body)
 
 
 @admin_router.delete(
     "/categories/{category_id}", status_code=status.HTTP_204_NO_CONTENT, responses=responses(NotFound, Conflict)
 )
 def delete_category(category_id: IdPath, _: AdminUser, session: SessionDep) -> None:
-    service.delete(session=session, category=_get(session, category_id))
+    service.delete(session=session, category_id=category_id)

@@ -1,4 +1,6 @@
-"""Categories (lĩnh vực) and their groups."""
+"""Categories (lĩnh vực) and their groups: what the admin API and the console's admin pages both call."""
+
+from collections.abc import Sequence
 
 from sqlmodel import Session
 
@@ -6,7 +8,7 @@ from service import audit
 from service.categories import repository
 from service.categories.models import Category, CategoryGroup
 from service.categories.schemas import CategoryCreate, CategoryGroupCreate, CategoryUpdate
-from service.core.errors import Conflict, PhanAnhError
+from service.core.errors import Conflict, NotFound, PhanAnhError
 from service.core.updates import apply_update
 
 
@@ -22,13 +24,28 @@ def _check_group(session: Session, code: str) -> None:
         raise UnknownCategoryGroup(field="group_code")
 
 
+def list_groups(*, session: Session) -> Sequence[CategoryGroup]:
+    return repository.list_groups(session)
+
+
+def list_categories(*, session: Session, include_inactive: bool) -> Sequence[Category]:
+    return repository.list_categories(session, include_inactive=include_inactive)
+
+
+def get(*, session: Session, category_id: int) -> Category:
+    category = repository.get(session, category_id)
+    if category is None:
+        raise NotFound(field="category_id")
+    return category
+
+
 def create_group(*, session: Session, data: CategoryGroupCreate) -> CategoryGroup:
     if repository.get_group(session, data.code) is not None:
         raise Conflict("Mã nhóm đã tồn tại.", "Group code already exists.", code="group_code_taken", field="code")
     group = CategoryGroup(**data.model_dump())
     session.add(group)
     session.flush()
-    audit.created(session, group, action="category_group.created")
+    audit.created(session=session, obj=group, action="category_group.created")
     return group
 
 
@@ -42,25 +59,27 @@ def create(*, session: Session, data: CategoryCreate) -> Category:
     session.add(category)
     session.flush()
     session.refresh(category)
-    audit.created(session, category, action="category.created")
+    audit.created(session=session, obj=category, action="category.created")
     return category
 
 
-def update(*, session: Session, category: Category, data: CategoryUpdate) -> Category:
+def update(*, session: Session, category_id: int, data: CategoryUpdate) -> Category:
+    category = get(session=session, category_id=category_id)
     changes = data.model_dump(exclude_unset=True)
     if changes.get("group_code") is not None:
         _check_group(session, changes["group_code"])
     apply_update(category, changes)
-    audit.updated(session, category, action="category.updated")
+    audit.updated(session=session, obj=category, action="category.updated")
     session.add(category)
     session.flush()
     session.refresh(category)
     return category
 
 
-def delete(*, session: Session, category: Category) -> None:
+def delete(*, session: Session, category_id: int) -> None:
     """Delete a category no report uses; one that was used is retired instead."""
-    audit.deleted(session, category, action="category.deleted")
+    category = get(session=session, category_id=category_id)
+    audit.deleted(session=session, obj=category, action="category.deleted")
     if not repository.delete_unless_referenced(session, category):
         raise Conflict(
             "Lĩnh vực đã có phản ánh; hãy ngừng sử dụng (is_active=false) thay vì xoá.",

@@ -10,6 +10,7 @@ from pydantic import ValidationError
 from service.areas.errors import OutsideServiceArea
 from service.categories import repository as categories
 from service.categories.errors import UnknownCategory
+from service.core.clock import RequestTime
 from service.core.database import SessionDep
 from service.core.errors import NotAuthenticated, NotFound, PermissionDenied, responses
 from service.identity.models import STAFF_ROLES
@@ -106,6 +107,7 @@ async def submit_complaint(
     citizen: CitizenUser,
     session: SessionDep,
     response: Response,
+    now: RequestTime,
     complaint: Annotated[
         str | None, Form(description="JSON: ComplaintSubmission (category_code, description, lat, lon, ...)")
     ] = None,
@@ -141,6 +143,7 @@ async def submit_complaint(
             submission=submission,
             uploads=uploads,
             idempotency_key=idempotency_key,
+            now=now,
         )
     )
     if result.replayed:

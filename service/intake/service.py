@@ -5,6 +5,7 @@ import hashlib
 import json
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlmodel import Session
 
@@ -12,7 +13,7 @@ from service.areas import repository as areas
 from service.areas.errors import OutsideServiceArea
 from service.categories import repository as categories
 from service.categories.errors import UnknownCategory
-from service.core.timeutil import to_local, utcnow
+from service.core.timeutil import to_local
 from service.identity.models import User
 from service.intake.errors import IdempotencyKeyReused
 from service.intake.schemas import ComplaintSubmission
@@ -29,7 +30,7 @@ class Submitted:
     replayed: bool
 
 
-def request_hash(submission: ComplaintSubmission, photos: list[CheckedPhoto]) -> str:
+def request_hash(*, submission: ComplaintSubmission, photos: list[CheckedPhoto]) -> str:
     """What makes two submissions "the same": the JSON part and every photo's bytes."""
     canonical = json.dumps(submission.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
     digest = hashlib.sha256(canonical.encode())
@@ -55,10 +56,13 @@ def submit(
     submission: ComplaintSubmission,
     uploads: list[Upload],
     idempotency_key: str,
+    now: datetime,
     channel: Channel = Channel.mobile,
 ) -> Submitted:
+    """Take in a report at ``now`` (the request's one clock): its arrival, its timeline's
+    first lines and the start of its deadlines are all this moment."""
     photos = check_photos(uploads)
-    fingerprint = request_hash(submission, photos)
+    fingerprint = request_hash(submission=submission, photos=photos)
     if (replay := _replay(session, citizen=citizen, key=idempotency_key, fingerprint=fingerprint)) is not None:
         return replay
 
@@ -80,7 +84,7 @@ def submit(
             "address": submission.address,
             "area_id": area.id,
             "captured_at": submission.captured_at,
-            "submitted_at": utcnow(),
+            "submitted_at": now,
             "channel": channel.value,
             "visibility": submission.visibility.value,
             "priority": category.default_priority,
@@ -92,7 +96,7 @@ def submit(
         },
         lat=submission.lat,
         lon=submission.lon,
-        year=to_local(utcnow()).year,
+        year=to_local(now).year,
     )
     if complaint_id is None:
         # Lost a race with a resend of the same request, which has committed by now.
@@ -102,18 +106,17 @@ def submit(
 
     complaint = repository.get(session, complaint_id)
     assert complaint is not None
-    store_photos(session, storage, complaint, photos, kind=PhotoKind.report)
+    store_photos(session=session, storage=storage, complaint=complaint, photos=photos, kind=PhotoKind.report, now=now)
     timeline.record(
         session,
         complaint,
         "submitted",
+        at=now,
         actor=citizen,
         to_status=ComplaintStatus.submitted,
         data={"code": complaint.code, "photos": len(photos), "area": area.code},
     )
     # Last: the officer row it locks is held only until the commit that follows.
-    route_new(session=session, complaint=complaint, category=category, area=area)
+    route_new(session=session, complaint=complaint, category=category, area=area, now=now)
     session.flush()
     return Submitted(complaint, replayed=False)
-
-

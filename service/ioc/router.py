@@ -185,7 +185,7 @@ def performance_export(
 def _overdue(session: Session, scope: Scope, limit: int, offset: int) -> OverduePage:
     now = utcnow()
     rows, total = repository.overdue(session, scope, now=now, limit=limit, offset=offset)
-    cal = calendar(session)
+    cal = calendar(session=session)
     items = [
         OverdueRead(**row, overdue_working_hours=round(cal.between(row["due_at"], now).total_seconds() / 3600, 2))
         for row in rows

@@ -9,7 +9,6 @@ from sqlalchemy import BigInteger, cast, func, literal
 from sqlalchemy.dialects.postgresql import BIT
 from sqlmodel import Session, col, select
 
-from service.core.timeutil import utcnow
 from service.media import imaging
 from service.media.storage import Storage
 from service.reports import timeline
@@ -30,7 +29,7 @@ def _lock(session: Session, photo_id: uuid.UUID) -> Photo | None:
     return session.exec(select(Photo).where(Photo.id == photo_id).with_for_update()).first()
 
 
-def distance_m(session: Session, complaint_id: uuid.UUID, lat: float, lon: float) -> float:
+def distance_m(*, session: Session, complaint_id: uuid.UUID, lat: float, lon: float) -> float:
     point = func.ST_SetSRID(func.ST_MakePoint(lon, lat), 4326)
     return float(
         session.exec(
@@ -41,7 +40,7 @@ def distance_m(session: Session, complaint_id: uuid.UUID, lat: float, lon: float
     )
 
 
-def find_reuse(session: Session, *, phash: int, complaint: Complaint) -> str | None:
+def find_reuse(*, session: Session, phash: int, complaint: Complaint) -> str | None:
     """The code of another citizen's earlier report where this picture first appeared.
 
     Looking at the first use, not any use, keeps the picture's author clean: a citizen who
@@ -65,7 +64,9 @@ def find_reuse(session: Session, *, phash: int, complaint: Complaint) -> str | N
     return first_use[0]
 
 
-def process_photo(*, session: Session, storage: Storage, photo_id: uuid.UUID, attempt: int = 1) -> PhotoStatus | None:
+def process_photo(
+    *, session: Session, storage: Storage, photo_id: uuid.UUID, now: datetime, attempt: int = 1
+) -> PhotoStatus | None:
     """Decode, orient, strip, shrink, hash and read the GPS of one photo, then flag its
     report when the photo was taken far away or was already used by someone else.
 
@@ -82,7 +83,7 @@ def process_photo(*, session: Session, storage: Storage, photo_id: uuid.UUID, at
     try:
         processed = imaging.process(storage.get(photo.original_key))
     except imaging.PhotoRejected as rejected:
-        _fail(session, photo, complaint, f"{rejected.code}: {rejected.message_en}")
+        _fail(session, photo, complaint, f"{rejected.code}: {rejected.message_en}", now)
         return PhotoStatus.failed
 
     keys = {}
@@ -95,58 +96,64 @@ def process_photo(*, session: Session, storage: Storage, photo_id: uuid.UUID, at
     if processed.gps is not None:
         photo.gps_lat, photo.gps_lon = processed.gps
     photo.status = PhotoStatus.ready
-    photo.processed_at = utcnow()
+    photo.processed_at = now
     session.add(photo)
-    timeline.record(session, complaint, "photo_processed", data={"photo_id": str(photo.id)})
+    timeline.record(session, complaint, "photo_processed", at=now, data={"photo_id": str(photo.id)})
 
     if photo.kind == PhotoKind.report:
         # The flags are the dispatcher's doubts about the citizen's report; an officer's
         # after-photo is judged by the citizen (who may reopen), not flagged here.
-        _flag(session, complaint, photo, processed)
+        _flag(session, complaint, photo, processed, now)
     session.add(complaint)
     return PhotoStatus.ready
 
 
-def _flag(session: Session, complaint: Complaint, photo: Photo, processed: imaging.Processed) -> None:
+def _flag(session: Session, complaint: Complaint, photo: Photo, processed: imaging.Processed, now: datetime) -> None:
     if processed.gps is not None:
-        distance = distance_m(session, complaint.id, *processed.gps)
+        distance = distance_m(session=session, complaint_id=complaint.id, lat=processed.gps[0], lon=processed.gps[1])
         if distance > LOCATION_TOLERANCE_M:
             complaint.location_mismatch = True
             timeline.record(
                 session,
                 complaint,
                 "location_mismatch",
+                at=now,
                 public=False,
                 data={"photo_id": str(photo.id), "distance_m": round(distance)},
             )
-    other = find_reuse(session, phash=processed.phash, complaint=complaint)
+    other = find_reuse(session=session, phash=processed.phash, complaint=complaint)
     if other is not None:
         complaint.reused_photo = True
         timeline.record(
-            session, complaint, "reused_photo", public=False, data={"photo_id": str(photo.id), "other_code": other}
+            session,
+            complaint,
+            "reused_photo",
+            at=now,
+            public=False,
+            data={"photo_id": str(photo.id), "other_code": other},
         )
 
 
-def _fail(session: Session, photo: Photo, complaint: Complaint, reason: str) -> None:
+def _fail(session: Session, photo: Photo, complaint: Complaint, reason: str, now: datetime) -> None:
     photo.status = PhotoStatus.failed
     photo.failure_reason = reason[:500]
-    photo.processed_at = utcnow()
+    photo.processed_at = now
     session.add(photo)
-    timeline.record(session, complaint, "photo_failed", note=reason[:500], data={"photo_id": str(photo.id)})
+    timeline.record(session, complaint, "photo_failed", at=now, note=reason[:500], data={"photo_id": str(photo.id)})
     log.warning("photo %s failed: %s", photo.id, reason)
 
 
-def give_up(*, session: Session, photo_id: uuid.UUID, reason: str) -> None:
+def give_up(*, session: Session, photo_id: uuid.UUID, reason: str, now: datetime) -> None:
     """Retries exhausted: the photo is shown as failed with why, instead of pending forever."""
     photo = _lock(session, photo_id)
     if photo is None or photo.status != PhotoStatus.pending:
         return
     complaint = session.get(Complaint, photo.complaint_id)
     assert complaint is not None
-    _fail(session, photo, complaint, reason)
+    _fail(session, photo, complaint, reason, now)
 
 
-def stranded(session: Session, *, older_than: datetime, limit: int = 500) -> list[uuid.UUID]:
+def stranded(*, session: Session, older_than: datetime, limit: int = 500) -> list[uuid.UUID]:
     """Photos still pending long after upload: their task was lost (Redis was down when
     the report committed). Sending them again is safe: processing skips what is done."""
     return list(

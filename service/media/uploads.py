@@ -11,12 +11,13 @@ request leaves nothing behind.
 import hashlib
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from functools import partial
 
 from sqlmodel import Session
 
 from service.core.tasks import TaskName, send_after_commit
-from service.core.timeutil import to_local, utcnow
+from service.core.timeutil import to_local
 from service.core.transaction_hooks import on_rollback
 from service.media.imaging import PhotoRejected, UploadInfo, inspect_upload
 from service.media.storage import Storage
@@ -37,8 +38,6 @@ class CheckedPhoto:
     upload: Upload
     info: UploadInfo
     sha256: str
-
-
 
 
 def put_for_transaction(session: Session, storage: Storage, key: str, data: bytes, *, content_type: str) -> None:
@@ -69,11 +68,17 @@ def check_photos(uploads: list[Upload]) -> list[CheckedPhoto]:
 
 
 def store_photos(
-    session: Session, storage: Storage, complaint: Complaint, photos: list[CheckedPhoto], *, kind: PhotoKind
+    *,
+    session: Session,
+    storage: Storage,
+    complaint: Complaint,
+    photos: list[CheckedPhoto],
+    kind: PhotoKind,
+    now: datetime,
 ) -> None:
     """Write the checked photos' bytes durably, add their rows and queue their processing
     for after the commit (the files go again if the transaction rolls back)."""
-    month = to_local(utcnow()).strftime("%Y/%m")
+    month = to_local(now).strftime("%Y/%m")
     for position, photo in enumerate(photos):
         photo_id = uuid.uuid4()
         key = f"originals/{month}/{photo_id}"
@@ -91,6 +96,7 @@ def store_photos(
                 width=photo.info.width,
                 height=photo.info.height,
                 original_key=key,
+                created_at=now,
             )
         )
         send_after_commit(session, TaskName.PROCESS_PHOTO, args=(str(photo_id),), queue="media")

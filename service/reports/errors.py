@@ -30,4 +30,3 @@ class PhotoInvalid(PhanAnhError):
 
     status_code = 422
     code = "photo_invalid"
-

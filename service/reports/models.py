@@ -241,6 +241,7 @@ class ExtensionRequest(SQLModel, table=True):
     decided_at: datetime | None = optional_time_field()
     decision_note: str | None = Field(default=None, max_length=2000)
 
+
 class PhotoStatus(StrEnum):
     pending = "pending"
     ready = "ready"

@@ -3,6 +3,7 @@
 Recording a line sends :data:`line_recorded`; what it sets off (the audit trail, the
 notification inbox and outbox, the live stream) is connected in ``service/receivers.py``."""
 
+from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session
@@ -54,6 +55,7 @@ def record(
     complaint: Complaint,
     action: str,
     *,
+    at: datetime,
     actor: User | None = None,
     from_status: str | None = None,
     to_status: str | None = None,
@@ -62,8 +64,11 @@ def record(
     data: dict[str, Any] | None = None,
     public: bool = True,
 ) -> ComplaintEvent:
+    """Add the line (at ``at``: the time the request or task took once, so a report's
+    lines, deadlines and audit rows agree) and tell the receivers of ``line_recorded``."""
     event = ComplaintEvent(
         complaint_id=complaint.id,
+        at=at,
         actor_id=actor.id if actor else None,
         actor_role=actor.role if actor else None,
         action=action,

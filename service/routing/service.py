@@ -1,10 +1,11 @@
 """Routing a new report to a unit and an officer, in the transaction that creates it."""
 
+from datetime import datetime
+
 from sqlmodel import Session
 
 from service.areas.models import Area
 from service.categories.models import Category
-from service.core.timeutil import utcnow
 from service.identity.models import User
 from service.reports import timeline
 from service.reports.models import Complaint, ComplaintStatus
@@ -21,7 +22,7 @@ class DispatchReason:
     returned = "returned"  # the unit sent it back: not theirs to handle
 
 
-def decide_for(session: Session, *, category: Category, area: Area) -> tuple[Unit | None, int | None, str | None]:
+def decide_for(*, session: Session, category: Category, area: Area) -> tuple[Unit | None, int | None, str | None]:
     rule = decide(
         repository.candidate_rules(session, category=category, area=area),
         Facts(category_code=category.code, group_code=category.group_code, area_code=area.code),
@@ -34,7 +35,7 @@ def decide_for(session: Session, *, category: Category, area: Area) -> tuple[Uni
     return unit, rule.id, None
 
 
-def choose_officer(session: Session, *, unit: Unit, category: Category) -> tuple[User | None, bool]:
+def choose_officer(*, session: Session, unit: Unit, category: Category) -> tuple[User | None, bool]:
     """The officer (or lead) to hold the report, and whether their row is ours to update."""
     assert unit.id is not None and category.id is not None
     if not unit.routes_to_lead:
@@ -45,36 +46,41 @@ def choose_officer(session: Session, *, unit: Unit, category: Category) -> tuple
     return repository.unit_lead(session, unit.id), False
 
 
-def hand_to_unit(session: Session, complaint: Complaint, *, unit: Unit, category: Category) -> User | None:
+def hand_to_unit(
+    *, session: Session, complaint: Complaint, unit: Unit, category: Category, now: datetime
+) -> User | None:
     """Give the report to the unit's officer for its category (or its lead) and mark it
     assigned; None, changing nothing, when nobody in the unit can take it."""
-    officer, locked = choose_officer(session, unit=unit, category=category)
+    officer, locked = choose_officer(session=session, unit=unit, category=category)
     if officer is None:
         return None
     complaint.current_unit_id = unit.id
     complaint.current_officer_id = officer.id
     complaint.status = ComplaintStatus.assigned
     complaint.dispatch_reason = None
-    sla.on_assigned(session, complaint, utcnow())
+    sla.on_assigned(session=session, complaint=complaint, now=now)
     if locked:
         # Only on a row this transaction already holds: updating another would wait for it.
-        officer.last_assigned_at = utcnow()
+        officer.last_assigned_at = now
         session.add(officer)
     session.add(complaint)
     return officer
 
 
-def route_new(*, session: Session, complaint: Complaint, category: Category, area: Area) -> None:
+def route_new(*, session: Session, complaint: Complaint, category: Category, area: Area, now: datetime) -> None:
     """Give the report to the responsible unit and officer, or to the dispatcher queue
     when no rule applies or nobody in the unit can take it, recording which and why."""
-    unit, rule_id, reason = decide_for(session, category=category, area=area)
+    unit, rule_id, reason = decide_for(session=session, category=category, area=area)
     complaint.routed_by_rule_id = rule_id
-    officer = hand_to_unit(session, complaint, unit=unit, category=category) if unit else None
+    officer = (
+        hand_to_unit(session=session, complaint=complaint, unit=unit, category=category, now=now) if unit else None
+    )
     if officer is not None and unit is not None:
         timeline.record(
             session,
             complaint,
             "assigned",
+            at=now,
             from_status=ComplaintStatus.submitted,
             to_status=ComplaintStatus.assigned,
             data={"unit": unit.code, "officer_id": officer.id, "rule_id": rule_id},
@@ -88,6 +94,7 @@ def route_new(*, session: Session, complaint: Complaint, category: Category, are
         session,
         complaint,
         "sent_to_dispatcher",
+        at=now,
         public=False,
         data={"reason": complaint.dispatch_reason, "unit": unit.code if unit else None, "rule_id": rule_id},
     )

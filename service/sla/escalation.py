@@ -58,7 +58,7 @@ def clock_of(complaint: Complaint) -> tuple[str, int | None]:
     return "resolve", complaint.resolve_minutes
 
 
-def scan(session: Session, *, now: datetime) -> list[Due]:
+def scan(*, session: Session, now: datetime) -> list[Due]:
     """Every level a report in hand has reached and not yet fired, on the clock running
     now. Reports whose three levels have all fired for this deadline are skipped in SQL."""
     fired_all = (
@@ -83,7 +83,7 @@ def scan(session: Session, *, now: datetime) -> list[Due]:
         (row.complaint_id, row.clock, Level(row.level), row.due_at)
         for row in session.exec(select(Escalation).where(col(Escalation.complaint_id).in_([c.id for c in candidates])))
     }
-    cal = calendar(session)
+    cal = calendar(session=session)
     due: list[Due] = []
     for complaint in candidates:
         clock, minutes = clock_of(complaint)
@@ -96,7 +96,7 @@ def scan(session: Session, *, now: datetime) -> list[Due]:
     return due
 
 
-def fire(session: Session, due: Due) -> bool:
+def fire(*, session: Session, due: Due, now: datetime) -> bool:
     """Record the level once; False when it had already fired (a retry, a second beat)
     or no longer applies (the report moved on, its deadline changed)."""
     complaint = session.get(Complaint, due.complaint_id)
@@ -114,6 +114,7 @@ def fire(session: Session, due: Due) -> bool:
         session,
         complaint,
         ACTIONS[due.level],
+        at=now,
         public=False,
         data={
             "clock": due.clock,

@@ -39,7 +39,7 @@ def complaint_sla(complaint_id: uuid.UUID, _: StaffUser, session: SessionDep):
     if complaint is None:
         raise NotFound(field="complaint_id")
     now = utcnow()
-    segments = service.unit_segments(session, complaint, until=now)
+    segments = service.unit_segments(session=session, complaint=complaint, until=now)
     return SlaRead(
         ack_due_at=complaint.ack_due_at,
         resolve_due_at=complaint.resolve_due_at,

@@ -23,7 +23,7 @@ ACK_CLOCK = frozenset({ComplaintStatus.assigned, ComplaintStatus.reopened})
 RESOLVE_CLOCK = frozenset({ComplaintStatus.acknowledged, ComplaintStatus.in_progress})
 
 
-def calendar(session: Session) -> WorkingCalendar:
+def calendar(*, session: Session) -> WorkingCalendar:
     """The national calendar with the days administrators set apart (a small table)."""
     days = session.exec(select(CalendarDay)).all()
     return WorkingCalendar(
@@ -32,7 +32,7 @@ def calendar(session: Session) -> WorkingCalendar:
     )
 
 
-def allowed(session: Session, *, category_id: int, priority: str) -> tuple[timedelta, timedelta]:
+def allowed(*, session: Session, category_id: int, priority: str) -> tuple[timedelta, timedelta]:
     """Working time to acknowledge and to resolve: the policy for this category and
     priority, else for the category, else for the priority, else the settings' default."""
     policies = session.exec(
@@ -63,47 +63,47 @@ def _current(complaint: Complaint) -> datetime | None:
     return None
 
 
-def refresh(complaint: Complaint) -> None:
+def refresh(*, complaint: Complaint) -> None:
     """Point ``due_at`` at the deadline the report's state runs on (after any change)."""
     complaint.due_at = _current(complaint)
 
 
-def on_assigned(session: Session, complaint: Complaint, now: datetime, *, restart: bool = False) -> None:
+def on_assigned(*, session: Session, complaint: Complaint, now: datetime, restart: bool = False) -> None:
     """An officer was given the report: their acknowledgement clock starts; the
     resolution clock starts at arrival the first time (``restart``: again from now, for
     a reopened report)."""
-    cal = calendar(session)
-    ack, resolve = allowed(session, category_id=complaint.category_id, priority=complaint.priority)
+    cal = calendar(session=session)
+    ack, resolve = allowed(session=session, category_id=complaint.category_id, priority=complaint.priority)
     complaint.ack_due_at = cal.add(now, ack)
     complaint.ack_minutes = _minutes(ack)
     if complaint.resolve_due_at is None or restart:
         complaint.resolve_due_at = cal.add(now if restart else complaint.submitted_at, resolve)
         complaint.resolve_minutes = _minutes(resolve)
-    refresh(complaint)
+    refresh(complaint=complaint)
 
 
-def pause(complaint: Complaint, now: datetime) -> None:
+def pause(*, complaint: Complaint, now: datetime) -> None:
     complaint.paused_at = now
-    refresh(complaint)
+    refresh(complaint=complaint)
 
 
-def resume(session: Session, complaint: Complaint, now: datetime) -> None:
+def resume(*, session: Session, complaint: Complaint, now: datetime) -> None:
     """The citizen answered: the resolution deadline moves by the working time the
     report waited — unless it was already overdue when the wait began."""
     paused, due = complaint.paused_at, complaint.resolve_due_at
     if paused is not None and due is not None and paused < due:
-        cal = calendar(session)
+        cal = calendar(session=session)
         complaint.resolve_due_at = cal.add(due, cal.between(paused, now))
     complaint.paused_at = None
-    refresh(complaint)
+    refresh(complaint=complaint)
 
 
-def extend(session: Session, complaint: Complaint, working_days: int) -> None:
+def extend(*, session: Session, complaint: Complaint, working_days: int) -> None:
     assert complaint.resolve_due_at is not None
-    cal = calendar(session)
+    cal = calendar(session=session)
     complaint.resolve_due_at = cal.add_days(complaint.resolve_due_at, working_days)
     complaint.resolve_minutes = (complaint.resolve_minutes or 0) + _minutes(cal.day_length * working_days)
-    refresh(complaint)
+    refresh(complaint=complaint)
 
 
 # Timeline lines that hand the report to someone else, and where the unit is named.
@@ -111,7 +111,7 @@ _HANDOVERS = {"assigned": "unit", "routed": "unit", "transferred": "to_unit"}
 DISPATCH = "dispatcher"  # who holds it while no unit does (the IOC's own time)
 
 
-def unit_segments(session: Session, complaint: Complaint, *, until: datetime) -> dict[str, timedelta]:
+def unit_segments(*, session: Session, complaint: Complaint, until: datetime) -> dict[str, timedelta]:
     """Working time each unit held the report (``dispatcher`` for the time it waited in
     the dispatcher queue), less the time waiting for the citizen, from its arrival to
     its resolution (or ``until``). A unit that returned it is charged for what it held."""
@@ -129,11 +129,11 @@ def unit_segments(session: Session, complaint: Complaint, *, until: datetime) ->
             pauses[-1] = (pauses[-1][0], event.at)
         elif event.action in ("resolved", "rejected", "marked_duplicate"):
             end = min(end, event.at)
-    return calendar(session).segments(complaint.submitted_at, end, holders, pauses)
+    return calendar(session=session).segments(complaint.submitted_at, end, holders, pauses)
 
 
-def working_minutes(session: Session, complaint: Complaint, *, until: datetime) -> int:
+def working_minutes(*, session: Session, complaint: Complaint, until: datetime) -> int:
     """Working time from arrival to ``until``, less waits for the citizen: what the IOC
     calls processing time. The same time the units' segments add up to."""
-    total = sum(unit_segments(session, complaint, until=until).values(), timedelta())
+    total = sum(unit_segments(session=session, complaint=complaint, until=until).values(), timedelta())
     return round(total.total_seconds() / 60)

@@ -6,8 +6,8 @@ from service.core.database import SessionDep
 from service.core.errors import Conflict, NotAuthenticated, NotFound, PermissionDenied, responses
 from service.core.schemas import IdPath, Page
 from service.identity.policies import AdminUser
-from service.units import repository, service
-from service.units.models import Unit, UnitKind
+from service.units import service
+from service.units.models import UnitKind
 from service.units.schemas import UnitCreate, UnitRead, UnitUpdate
 
 admin_router = APIRouter(
@@ -15,13 +15,6 @@ admin_router = APIRouter(
     tags=["admin"],
     responses=responses(NotAuthenticated, PermissionDenied),
 )
-
-
-def _get(session: SessionDep, unit_id: int) -> Unit:
-    unit = repository.get(session, unit_id)
-    if unit is None:
-        raise NotFound(field="unit_id")
-    return unit
 
 
 @admin_router.get("", response_model=Page[UnitRead])
@@ -34,29 +27,27 @@ def list_units(
     offset: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ):
-    units, total = repository.search(session, query=q, kind=kind, area_code=area_code, offset=offset, limit=limit)
-    return Page[UnitRead](items=service.to_read(session, list(units)), total=total, offset=offset, limit=limit)
+    return service.search(session=session, query=q, kind=kind, area_code=area_code, offset=offset, limit=limit)
 
 
 @admin_router.post("", status_code=status.HTTP_201_CREATED, response_model=UnitRead, responses=responses(Conflict))
 def create_unit(body: UnitCreate, _: AdminUser, session: SessionDep):
     """Create a unit and the wards it covers (by official ward code)."""
-    return service.to_read(session, [service.create(session=session, data=body)])[0]
+    return service.create(session=session, data=body)
 
 
 @admin_router.get("/{unit_id}", response_model=UnitRead, responses=responses(NotFound))
 def read_unit(unit_id: IdPath, _: AdminUser, session: SessionDep):
-    return service.to_read(session, [_get(session, unit_id)])[0]
+    return service.read(session=session, unit_id=unit_id)
 
 
 @admin_router.patch("/{unit_id}", response_model=UnitRead, responses=responses(NotFound))
 def update_unit(unit_id: IdPath, body: UnitUpdate, _: AdminUser, session: SessionDep):
     """Change a unit; ``area_codes``, when given, replaces the wards it covers."""
-    unit = service.update(session=session, unit=_get(session, unit_id), data=body)
-    return service.to_read(session, [unit])[0]
+    return service.update(session=session, unit_id=unit_id, data=body)
 
 
 @admin_router.delete("/{unit_id}", status_code=status.HTTP_204_NO_CONTENT, responses=responses(NotFound, Conflict))
 def delete_unit(unit_id: IdPath, _: AdminUser, session: SessionDep) -> None:
     """Delete a unit nobody belongs to; a unit with staff is deactivated instead (409)."""
-    service.delete(session=session, unit=_get(session, unit_id))
+    service.delete(session=session, unit_id=unit_id)

@@ -4,6 +4,7 @@ nothing here decides who may do what beyond which page a role opens (``policies`
 import uuid
 from collections.abc import Callable
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -17,6 +18,7 @@ from sqlmodel import Session
 from service.accounts import service as accounts
 from service.areas import repository as areas
 from service.core import request_context
+from service.core.clock import RequestTime
 from service.core.database import SessionDep
 from service.core.errors import PhanAnhError
 from service.core.geojson import feature_collection
@@ -172,8 +174,6 @@ def render(request: Request, name: str, *, user: User | None = None, status: int
     response.headers["Content-Security-Policy"] = CSP
     response.headers["Cache-Control"] = "no-store"
     return response
-
-
 
 
 # --- login ---------------------------------------------------------------------------------
@@ -382,6 +382,7 @@ async def act(
     action: Action,
     user: ReportUser,
     session: SessionDep,
+    now: RequestTime,
     photos: Annotated[list[UploadFile] | None, File()] = None,
 ) -> Response:
     form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
@@ -393,12 +394,30 @@ async def act(
         if action == Action.resolve:
             uploads = [Upload(p.filename, await p.read(MAX_BYTES + 1)) for p in photos or [] if p.filename]
             result = form.get("result", "").strip()
-            await run_in_threadpool(workflow.resolve, session, get_storage(), user, complaint_id, result, uploads)
+            await run_in_threadpool(
+                partial(
+                    workflow.resolve,
+                    session=session,
+                    storage=get_storage(),
+                    user=user,
+                    complaint_id=complaint_id,
+                    result=result,
+                    uploads=uploads,
+                    now=now,
+                )
+            )
         elif action == Action.approve_extension:
             body = ExtensionDecisionBody(approve=form.get("approve") == "true", note=form.get("note") or None)
-            await run_in_threadpool(workflow.decide_extension, session, user, complaint_id, body)
+            await run_in_threadpool(
+                partial(
+                    workflow.decide_extension, session=session, user=user, complaint_id=complaint_id, body=body, now=now
+                )
+            )
         elif action in _SERVICE:
-            await run_in_threadpool(_SERVICE[action], session, user, complaint_id, _body(action, form))
+            body = _body(action, form)
+            await run_in_threadpool(
+                partial(_SERVICE[action], session=session, user=user, complaint_id=complaint_id, body=body, now=now)
+            )
         else:
             raise PageRefused()
         done, message = True, t("Đã thực hiện: ", "Done: ") + action.value

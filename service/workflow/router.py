@@ -12,6 +12,7 @@ from fastapi.concurrency import run_in_threadpool
 from service.areas import repository as areas
 from service.categories import repository as categories
 from service.categories.errors import UnknownCategory
+from service.core.clock import RequestTime
 from service.core.database import SessionDep
 from service.core.errors import NotAuthenticated, NotFound, PermissionDenied, responses
 from service.core.paging import InvalidCursor, decode_cursor, encode_cursor
@@ -79,36 +80,42 @@ def _units_of(session: Any, complaints: Sequence[Complaint]) -> dict[int, Handli
 
 
 def _act(
-    action: Callable[..., Any],
+    action: Callable[..., Complaint],
     session: Any,
     user: User,
     complaint_id: uuid.UUID,
     body: Any,
+    now: datetime,
     audience: Audience = Audience.staff,
 ) -> ComplaintRead:
-    return views.complaint_read(session, action(session, user, complaint_id, body), audience, user)
+    done = action(session=session, user=user, complaint_id=complaint_id, body=body, now=now)
+    return views.complaint_read(session, done, audience, user)
 
 
 # ---------------------------------------------------------------- the officer holding it
 
 
 @router.post("/acknowledge", response_model=ComplaintRead, responses=responses(*ACTION_ERRORS))
-def acknowledge(complaint_id: uuid.UUID, user: StaffUser, session: SessionDep, body: NoteBody | None = None):
+def acknowledge(
+    complaint_id: uuid.UUID, user: StaffUser, session: SessionDep, now: RequestTime, body: NoteBody | None = None
+):
     """Seen and accepted by the officer holding it: the acknowledgement clock stops."""
-    return _act(service.acknowledge, session, user, complaint_id, body or NoteBody())
+    return _act(service.acknowledge, session, user, complaint_id, body or NoteBody(), now)
 
 
 @router.post("/start", response_model=ComplaintRead, responses=responses(*ACTION_ERRORS))
-def start(complaint_id: uuid.UUID, user: StaffUser, session: SessionDep, body: NoteBody | None = None):
+def start(
+    complaint_id: uuid.UUID, user: StaffUser, session: SessionDep, now: RequestTime, body: NoteBody | None = None
+):
     """Work has begun (``acknowledged`` → ``in_progress``)."""
-    return _act(service.start, session, user, complaint_id, body or NoteBody())
+    return _act(service.start, session, user, complaint_id, body or NoteBody(), now)
 
 
 @router.post("/request-info", response_model=ComplaintRead, responses=responses(*ACTION_ERRORS))
-def request_info(complaint_id: uuid.UUID, body: QuestionBody, user: StaffUser, session: SessionDep):
+def request_info(complaint_id: uuid.UUID, body: QuestionBody, user: StaffUser, session: SessionDep, now: RequestTime):
     """Ask the citizen a question (they read it on their report). The resolution clock
     pauses until they answer."""
-    return _act(service.request_info, session, user, complaint_id, body)
+    return _act(service.request_info, session, user, complaint_id, body, now)
 
 
 @router.post(
@@ -120,6 +127,7 @@ async def resolve(
     complaint_id: uuid.UUID,
     user: StaffUser,
     session: SessionDep,
+    now: RequestTime,
     result: Annotated[str | None, Form(max_length=4000, description="What was done; the citizen reads it")] = None,
     photos: Annotated[list[UploadFile] | None, File(description="1 to 6 after-photos")] = None,
 ):
@@ -131,84 +139,96 @@ async def resolve(
     uploads = [Upload(p.filename, await p.read(MAX_BYTES + 1)) for p in photos or []]
 
     def run() -> ComplaintRead:
-        done = service.resolve(session, get_storage(), user, complaint_id, text, uploads)
+        done = service.resolve(
+            session=session,
+            storage=get_storage(),
+            user=user,
+            complaint_id=complaint_id,
+            result=text,
+            uploads=uploads,
+            now=now,
+        )
         return views.complaint_read(session, done, Audience.staff, user)
 
     return await run_in_threadpool(run)
 
 
 @router.post("/extend", response_model=ComplaintRead, responses=responses(*ACTION_ERRORS, ExtensionPending))
-def extend(complaint_id: uuid.UUID, body: ExtendBody, user: StaffUser, session: SessionDep):
+def extend(complaint_id: uuid.UUID, body: ExtendBody, user: StaffUser, session: SessionDep, now: RequestTime):
     """Ask the unit's lead for more working days (gia hạn), with a reason."""
-    return _act(service.request_extension, session, user, complaint_id, body)
+    return _act(service.request_extension, session, user, complaint_id, body, now)
 
 
 @router.post(
     "/approve-extension", response_model=ComplaintRead, responses=responses(*ACTION_ERRORS, NoExtensionPending)
 )
-def approve_extension(complaint_id: uuid.UUID, body: ExtensionDecisionBody, user: StaffUser, session: SessionDep):
+def approve_extension(
+    complaint_id: uuid.UUID, body: ExtensionDecisionBody, user: StaffUser, session: SessionDep, now: RequestTime
+):
     """The unit's lead: grant (``approve: true``, the resolution deadline moves by the
     working days asked) or refuse the pending request."""
-    return _act(service.decide_extension, session, user, complaint_id, body)
+    return _act(service.decide_extension, session, user, complaint_id, body, now)
 
 
 # ---------------------------------------------------------------- the citizen who sent it
 
 
 @router.post("/answer", response_model=ComplaintRead, responses=responses(*ACTION_ERRORS))
-def answer(complaint_id: uuid.UUID, body: AnswerBody, user: CitizenUser, session: SessionDep):
+def answer(complaint_id: uuid.UUID, body: AnswerBody, user: CitizenUser, session: SessionDep, now: RequestTime):
     """Answer the officer's question; the report goes back to work and its clock runs."""
-    return _act(service.answer, session, user, complaint_id, body, Audience.owner)
+    return _act(service.answer, session, user, complaint_id, body, now, Audience.owner)
 
 
 @router.post("/rate", response_model=ComplaintRead, responses=responses(*ACTION_ERRORS))
-def rate(complaint_id: uuid.UUID, body: RatingBody, user: CitizenUser, session: SessionDep):
+def rate(complaint_id: uuid.UUID, body: RatingBody, user: CitizenUser, session: SessionDep, now: RequestTime):
     """Rate a resolved report 1–5 (with a comment); this closes it."""
-    return _act(service.rate, session, user, complaint_id, body, Audience.owner)
+    return _act(service.rate, session, user, complaint_id, body, now, Audience.owner)
 
 
 @router.post("/reopen", response_model=ComplaintRead, responses=responses(*ACTION_ERRORS, ReopenWindowPassed))
-def reopen(complaint_id: uuid.UUID, body: ReopenBody, user: CitizenUser, session: SessionDep):
+def reopen(complaint_id: uuid.UUID, body: ReopenBody, user: CitizenUser, session: SessionDep, now: RequestTime):
     """Not fixed: back to the officer who resolved it, within the reopening window."""
-    return _act(service.reopen, session, user, complaint_id, body, Audience.owner)
+    return _act(service.reopen, session, user, complaint_id, body, now, Audience.owner)
 
 
 # ---------------------------------------------------------------- moving it between people
 
 
 @router.post("/route", response_model=ComplaintRead, responses=responses(*ACTION_ERRORS, UnknownUnit, NobodyInUnit))
-def route(complaint_id: uuid.UUID, body: RouteBody, user: StaffUser, session: SessionDep):
+def route(complaint_id: uuid.UUID, body: RouteBody, user: StaffUser, session: SessionDep, now: RequestTime):
     """Dispatcher: give a report from the queue to a unit; the unit's officer for its
     category (or its lead) gets it, as routing would have chosen."""
-    return _act(service.route, session, user, complaint_id, body)
+    return _act(service.route, session, user, complaint_id, body, now)
 
 
 @router.post(
     "/transfer", response_model=ComplaintRead, responses=responses(*ACTION_ERRORS, UnknownUnit, SameUnit, NobodyInUnit)
 )
-def transfer(complaint_id: uuid.UUID, body: TransferBody, user: StaffUser, session: SessionDep):
+def transfer(complaint_id: uuid.UUID, body: TransferBody, user: StaffUser, session: SessionDep, now: RequestTime):
     """The officer holding it, their lead or a dispatcher: pass it to another unit, saying
     why. It starts again as ``assigned`` with an officer of that unit."""
-    return _act(service.transfer, session, user, complaint_id, body)
+    return _act(service.transfer, session, user, complaint_id, body, now)
 
 
 @router.post("/return", response_model=ComplaintRead, responses=responses(*ACTION_ERRORS))
-def return_to_dispatcher(complaint_id: uuid.UUID, body: ReturnBody, user: StaffUser, session: SessionDep):
+def return_to_dispatcher(
+    complaint_id: uuid.UUID, body: ReturnBody, user: StaffUser, session: SessionDep, now: RequestTime
+):
     """The officer holding it or their lead: "not our job" — back to the dispatcher queue
     with the reason."""
-    return _act(service.return_to_dispatcher, session, user, complaint_id, body)
+    return _act(service.return_to_dispatcher, session, user, complaint_id, body, now)
 
 
 @router.post("/reassign", response_model=ComplaintRead, responses=responses(*ACTION_ERRORS, InvalidOfficer))
-def reassign(complaint_id: uuid.UUID, body: ReassignBody, user: StaffUser, session: SessionDep):
+def reassign(complaint_id: uuid.UUID, body: ReassignBody, user: StaffUser, session: SessionDep, now: RequestTime):
     """The unit's lead: give it to another officer of the unit (it is ``assigned`` again)."""
-    return _act(service.reassign, session, user, complaint_id, body)
+    return _act(service.reassign, session, user, complaint_id, body, now)
 
 
 @router.post("/reject", response_model=ComplaintRead, responses=responses(*ACTION_ERRORS))
-def reject(complaint_id: uuid.UUID, body: RejectBody, user: StaffUser, session: SessionDep):
+def reject(complaint_id: uuid.UUID, body: RejectBody, user: StaffUser, session: SessionDep, now: RequestTime):
     """Dispatcher: spam, not actionable or out of scope. The reason is shown to the citizen."""
-    return _act(service.reject, session, user, complaint_id, body)
+    return _act(service.reject, session, user, complaint_id, body, now)
 
 
 @router.post(
@@ -216,18 +236,20 @@ def reject(complaint_id: uuid.UUID, body: RejectBody, user: StaffUser, session: 
     response_model=ComplaintRead,
     responses=responses(*ACTION_ERRORS, UnknownOriginal, OriginalNotOpen),
 )
-def mark_duplicate(complaint_id: uuid.UUID, body: DuplicateBody, user: StaffUser, session: SessionDep):
+def mark_duplicate(
+    complaint_id: uuid.UUID, body: DuplicateBody, user: StaffUser, session: SessionDep, now: RequestTime
+):
     """The officer holding it, their lead or a dispatcher: the same problem as an earlier
     report. This one closes with a pointer to the original (the original's original, if
     it was itself merged), and its citizen follows the original from now on."""
-    return _act(service.mark_duplicate, session, user, complaint_id, body)
+    return _act(service.mark_duplicate, session, user, complaint_id, body, now)
 
 
 @router.post("/clear-flags", response_model=ComplaintRead, responses=responses(*ACTION_ERRORS, NothingFlagged))
-def clear_flags(complaint_id: uuid.UUID, body: ClearFlagsBody, user: StaffUser, session: SessionDep):
+def clear_flags(complaint_id: uuid.UUID, body: ClearFlagsBody, user: StaffUser, session: SessionDep, now: RequestTime):
     """Dispatcher: the photo flags (location mismatch, reused photo) were looked at and
     the report goes on as it is; it leaves the dispatcher queue."""
-    return _act(service.clear_flags, session, user, complaint_id, body)
+    return _act(service.clear_flags, session, user, complaint_id, body, now)
 
 
 @queue_router.get("/queue", response_model=DispatchPage, responses=responses(NotAuthenticated, PermissionDenied))

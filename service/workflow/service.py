@@ -11,7 +11,6 @@ from sqlmodel import Session
 from service.categories.models import Category
 from service.core.errors import NotFound
 from service.core.settings import get_settings
-from service.core.timeutil import utcnow
 from service.identity.models import Role, User
 from service.media.storage import Storage
 from service.media.uploads import Upload, check_photos, store_photos
@@ -88,13 +87,17 @@ def _move(complaint: Complaint, action: Action) -> ComplaintStatus:
     """Set the state the action leads to; returns the state before."""
     before = complaint.status
     complaint.status = target(action, before)
-    sla.refresh(complaint)
+    sla.refresh(complaint=complaint)
     return before
 
 
-def _line(session: Session, user: User, complaint: Complaint, action: str, before: str, **details: Any) -> None:
+def _line(
+    session: Session, user: User, complaint: Complaint, action: str, before: str, *, at: datetime, **details: Any
+) -> None:
     """The timeline line of a move: who, from which state to the one the report is in now."""
-    timeline.record(session, complaint, action, actor=user, from_status=before, to_status=complaint.status, **details)
+    timeline.record(
+        session, complaint, action, at=at, actor=user, from_status=before, to_status=complaint.status, **details
+    )
 
 
 def _active_unit(session: Session, code: str) -> Unit:
@@ -104,39 +107,40 @@ def _active_unit(session: Session, code: str) -> Unit:
     return unit
 
 
-def _hand_to(session: Session, complaint: Complaint, unit: Unit) -> User:
+def _hand_to(session: Session, complaint: Complaint, unit: Unit, now: datetime) -> User:
     category = session.get(Category, complaint.category_id)
     assert category is not None
-    officer = hand_to_unit(session, complaint, unit=unit, category=category)
+    officer = hand_to_unit(session=session, complaint=complaint, unit=unit, category=category, now=now)
     if officer is None:
         raise NobodyInUnit(field="unit_code")
     return officer
 
 
-def route(session: Session, user: User, complaint_id: uuid.UUID, body: RouteBody) -> Complaint:
+def route(*, session: Session, user: User, complaint_id: uuid.UUID, body: RouteBody, now: datetime) -> Complaint:
     complaint = _begin(session, user, Action.route, complaint_id)
     unit = _active_unit(session, body.unit_code)
     before, waited_for = complaint.status, complaint.dispatch_reason
-    officer = _hand_to(session, complaint, unit)
+    officer = _hand_to(session, complaint, unit, now)
     _line(
         session,
         user,
         complaint,
         "routed",
         before,
+        at=now,
         internal_note=body.note,
         data={"unit": unit.code, "officer_id": officer.id, "was_waiting_for": waited_for},
     )
     return complaint
 
 
-def transfer(session: Session, user: User, complaint_id: uuid.UUID, body: TransferBody) -> Complaint:
+def transfer(*, session: Session, user: User, complaint_id: uuid.UUID, body: TransferBody, now: datetime) -> Complaint:
     complaint = _begin(session, user, Action.transfer, complaint_id)
     unit = _active_unit(session, body.unit_code)
     if unit.id == complaint.current_unit_id:
         raise SameUnit(field="unit_code")
     before, from_unit, from_officer = complaint.status, complaint.current_unit_id, complaint.current_officer_id
-    officer = _hand_to(session, complaint, unit)
+    officer = _hand_to(session, complaint, unit, now)
     previous = session.get(Unit, from_unit) if from_unit else None
     _line(
         session,
@@ -144,6 +148,7 @@ def transfer(session: Session, user: User, complaint_id: uuid.UUID, body: Transf
         complaint,
         "transferred",
         before,
+        at=now,
         internal_note=body.reason,
         data={
             "from_unit": previous.code if previous else None,
@@ -155,7 +160,9 @@ def transfer(session: Session, user: User, complaint_id: uuid.UUID, body: Transf
     return complaint
 
 
-def return_to_dispatcher(session: Session, user: User, complaint_id: uuid.UUID, body: ReturnBody) -> Complaint:
+def return_to_dispatcher(
+    *, session: Session, user: User, complaint_id: uuid.UUID, body: ReturnBody, now: datetime
+) -> Complaint:
     complaint = _begin(session, user, Action.return_, complaint_id)
     from_unit, from_officer = complaint.current_unit_id, complaint.current_officer_id
     previous = session.get(Unit, from_unit) if from_unit else None
@@ -170,13 +177,14 @@ def return_to_dispatcher(session: Session, user: User, complaint_id: uuid.UUID, 
         complaint,
         "returned",
         before,
+        at=now,
         internal_note=body.reason,
         data={"from_unit": previous.code if previous else None, "from_officer_id": from_officer},
     )
     return complaint
 
 
-def reassign(session: Session, user: User, complaint_id: uuid.UUID, body: ReassignBody) -> Complaint:
+def reassign(*, session: Session, user: User, complaint_id: uuid.UUID, body: ReassignBody, now: datetime) -> Complaint:
     complaint = _begin(session, user, Action.reassign, complaint_id)
     officer = session.get(User, body.officer_id)
     if (
@@ -191,7 +199,7 @@ def reassign(session: Session, user: User, complaint_id: uuid.UUID, body: Reassi
     complaint.current_officer_id = officer.id
     before = _move(complaint, Action.reassign)
     # The new officer's own acknowledgement clock; the resolution clock runs on.
-    sla.on_assigned(session, complaint, utcnow())
+    sla.on_assigned(session=session, complaint=complaint, now=now)
     session.add(complaint)
     _line(
         session,
@@ -199,13 +207,14 @@ def reassign(session: Session, user: User, complaint_id: uuid.UUID, body: Reassi
         complaint,
         "reassigned",
         before,
+        at=now,
         internal_note=body.reason,
         data={"from_officer_id": from_officer, "officer_id": officer.id},
     )
     return complaint
 
 
-def reject(session: Session, user: User, complaint_id: uuid.UUID, body: RejectBody) -> Complaint:
+def reject(*, session: Session, user: User, complaint_id: uuid.UUID, body: RejectBody, now: datetime) -> Complaint:
     complaint = _begin(session, user, Action.reject, complaint_id)
     before = _move(complaint, Action.reject)
     complaint.dispatch_reason = None
@@ -216,6 +225,7 @@ def reject(session: Session, user: User, complaint_id: uuid.UUID, body: RejectBo
         complaint,
         "rejected",
         before,
+        at=now,
         note=body.reason,
         data={"kind": body.kind.value},
     )
@@ -234,7 +244,9 @@ def _root(session: Session, complaint: Complaint) -> Complaint:
     return complaint
 
 
-def mark_duplicate(session: Session, user: User, complaint_id: uuid.UUID, body: DuplicateBody) -> Complaint:
+def mark_duplicate(
+    *, session: Session, user: User, complaint_id: uuid.UUID, body: DuplicateBody, now: datetime
+) -> Complaint:
     named = repository.by_code(session, body.original_code)
     if named is None:
         raise UnknownOriginal(field="original_code")
@@ -266,6 +278,7 @@ def mark_duplicate(session: Session, user: User, complaint_id: uuid.UUID, body: 
         complaint,
         "marked_duplicate",
         before,
+        at=now,
         note=body.note,
         data={"original_id": str(original.id), "original_code": original.code},
     )
@@ -273,6 +286,7 @@ def mark_duplicate(session: Session, user: User, complaint_id: uuid.UUID, body: 
         session,
         original,
         "duplicate_merged",
+        at=now,
         actor=user,
         public=False,
         data={"duplicate_id": str(complaint.id), "duplicate_code": complaint.code},
@@ -280,15 +294,24 @@ def mark_duplicate(session: Session, user: User, complaint_id: uuid.UUID, body: 
     return complaint
 
 
-def clear_flags(session: Session, user: User, complaint_id: uuid.UUID, body: ClearFlagsBody) -> Complaint:
+def clear_flags(
+    *, session: Session, user: User, complaint_id: uuid.UUID, body: ClearFlagsBody, now: datetime
+) -> Complaint:
     complaint = _begin(session, user, Action.clear_flags, complaint_id)
     flags = flags_of(complaint)
     if not flags or complaint.flags_reviewed_at is not None:
         raise NothingFlagged(field="complaint_id")
-    complaint.flags_reviewed_at = utcnow()
+    complaint.flags_reviewed_at = now
     session.add(complaint)
     timeline.record(
-        session, complaint, "flags_reviewed", actor=user, public=False, internal_note=body.note, data={"flags": flags}
+        session,
+        complaint,
+        "flags_reviewed",
+        at=now,
+        actor=user,
+        public=False,
+        internal_note=body.note,
+        data={"flags": flags},
     )
     return complaint
 
@@ -296,9 +319,8 @@ def clear_flags(session: Session, user: User, complaint_id: uuid.UUID, body: Cle
 # ---------------------------------------------------------------- working the report
 
 
-def acknowledge(session: Session, user: User, complaint_id: uuid.UUID, body: NoteBody) -> Complaint:
+def acknowledge(*, session: Session, user: User, complaint_id: uuid.UUID, body: NoteBody, now: datetime) -> Complaint:
     complaint = _begin(session, user, Action.acknowledge, complaint_id)
-    now = utcnow()
     before = _move(complaint, Action.acknowledge)
     complaint.acknowledged_at = now
     session.add(complaint)
@@ -308,13 +330,14 @@ def acknowledge(session: Session, user: User, complaint_id: uuid.UUID, body: Not
         complaint,
         "acknowledged",
         before,
+        at=now,
         internal_note=body.note,
         data={"on_time": complaint.ack_due_at is None or now <= complaint.ack_due_at},
     )
     return complaint
 
 
-def start(session: Session, user: User, complaint_id: uuid.UUID, body: NoteBody) -> Complaint:
+def start(*, session: Session, user: User, complaint_id: uuid.UUID, body: NoteBody, now: datetime) -> Complaint:
     complaint = _begin(session, user, Action.start, complaint_id)
     before = _move(complaint, Action.start)
     session.add(complaint)
@@ -324,15 +347,18 @@ def start(session: Session, user: User, complaint_id: uuid.UUID, body: NoteBody)
         complaint,
         "started",
         before,
+        at=now,
         internal_note=body.note,
     )
     return complaint
 
 
-def request_info(session: Session, user: User, complaint_id: uuid.UUID, body: QuestionBody) -> Complaint:
+def request_info(
+    *, session: Session, user: User, complaint_id: uuid.UUID, body: QuestionBody, now: datetime
+) -> Complaint:
     complaint = _begin(session, user, Action.request_info, complaint_id)
     before = _move(complaint, Action.request_info)
-    sla.pause(complaint, utcnow())
+    sla.pause(complaint=complaint, now=now)
     session.add(complaint)
     _line(
         session,
@@ -340,16 +366,17 @@ def request_info(session: Session, user: User, complaint_id: uuid.UUID, body: Qu
         complaint,
         "info_requested",
         before,
+        at=now,
         note=body.question,
     )
     return complaint
 
 
-def answer(session: Session, user: User, complaint_id: uuid.UUID, body: AnswerBody) -> Complaint:
+def answer(*, session: Session, user: User, complaint_id: uuid.UUID, body: AnswerBody, now: datetime) -> Complaint:
     complaint = _begin(session, user, Action.answer, complaint_id)
     before = _move(complaint, Action.answer)
     paused_since = complaint.paused_at
-    sla.resume(session, complaint, utcnow())
+    sla.resume(session=session, complaint=complaint, now=now)
     session.add(complaint)
     _line(
         session,
@@ -357,6 +384,7 @@ def answer(session: Session, user: User, complaint_id: uuid.UUID, body: AnswerBo
         complaint,
         "info_provided",
         before,
+        at=now,
         note=body.answer,
         data={"paused_since": paused_since.isoformat() if paused_since else None},
     )
@@ -364,23 +392,30 @@ def answer(session: Session, user: User, complaint_id: uuid.UUID, body: AnswerBo
 
 
 def resolve(
-    session: Session, storage: Storage, user: User, complaint_id: uuid.UUID, result: str, uploads: list[Upload]
+    *,
+    session: Session,
+    storage: Storage,
+    user: User,
+    complaint_id: uuid.UUID,
+    result: str,
+    uploads: list[Upload],
+    now: datetime,
 ) -> Complaint:
     photos = check_photos(uploads)
     complaint = _begin(session, user, Action.resolve, complaint_id)
-    now = utcnow()
     before = _move(complaint, Action.resolve)
     complaint.result = result
     complaint.resolved_at = now
-    complaint.resolve_working_minutes = sla.working_minutes(session, complaint, until=now)
+    complaint.resolve_working_minutes = sla.working_minutes(session=session, complaint=complaint, until=now)
     session.add(complaint)
-    store_photos(session, storage, complaint, photos, kind=PhotoKind.result)
+    store_photos(session=session, storage=storage, complaint=complaint, photos=photos, kind=PhotoKind.result, now=now)
     _line(
         session,
         user,
         complaint,
         "resolved",
         before,
+        at=now,
         note=result,
         data={
             "photos": len(photos),
@@ -390,20 +425,27 @@ def resolve(
     return complaint
 
 
-def request_extension(session: Session, user: User, complaint_id: uuid.UUID, body: ExtendBody) -> Complaint:
+def request_extension(
+    *, session: Session, user: User, complaint_id: uuid.UUID, body: ExtendBody, now: datetime
+) -> Complaint:
     complaint = _begin(session, user, Action.extend, complaint_id)
     if repository.pending_extension(session, complaint.id) is not None:
         raise ExtensionPending(field="complaint_id")
     assert user.id is not None  # a signed-in user is a stored row
     session.add(
         ExtensionRequest(
-            complaint_id=complaint.id, requested_by=user.id, working_days=body.working_days, reason=body.reason
+            complaint_id=complaint.id,
+            requested_by=user.id,
+            requested_at=now,
+            working_days=body.working_days,
+            reason=body.reason,
         )
     )
     timeline.record(
         session,
         complaint,
         "extension_requested",
+        at=now,
         actor=user,
         public=False,
         internal_note=body.reason,
@@ -412,22 +454,25 @@ def request_extension(session: Session, user: User, complaint_id: uuid.UUID, bod
     return complaint
 
 
-def decide_extension(session: Session, user: User, complaint_id: uuid.UUID, body: ExtensionDecisionBody) -> Complaint:
+def decide_extension(
+    *, session: Session, user: User, complaint_id: uuid.UUID, body: ExtensionDecisionBody, now: datetime
+) -> Complaint:
     complaint = _begin(session, user, Action.approve_extension, complaint_id)
     request = repository.pending_extension(session, complaint.id)
     if request is None:
         raise NoExtensionPending(field="complaint_id")
     request.status = ExtensionStatus.approved if body.approve else ExtensionStatus.refused
-    request.decided_by, request.decided_at, request.decision_note = user.id, utcnow(), body.note
+    request.decided_by, request.decided_at, request.decision_note = user.id, now, body.note
     session.add(request)
     before_due = complaint.resolve_due_at
     if body.approve:
-        sla.extend(session, complaint, request.working_days)
+        sla.extend(session=session, complaint=complaint, working_days=request.working_days)
         session.add(complaint)
     timeline.record(
         session,
         complaint,
         "extension_approved" if body.approve else "extension_refused",
+        at=now,
         actor=user,
         # The citizen sees that the deadline moved, not the internal back-and-forth.
         public=body.approve,
@@ -444,10 +489,10 @@ def decide_extension(session: Session, user: User, complaint_id: uuid.UUID, body
 # ---------------------------------------------------------------- the citizen's verdict
 
 
-def rate(session: Session, user: User, complaint_id: uuid.UUID, body: RatingBody) -> Complaint:
+def rate(*, session: Session, user: User, complaint_id: uuid.UUID, body: RatingBody, now: datetime) -> Complaint:
     complaint = _begin(session, user, Action.rate, complaint_id)
     before = _move(complaint, Action.rate)
-    complaint.rating, complaint.rating_comment, complaint.closed_at = body.rating, body.comment, utcnow()
+    complaint.rating, complaint.rating_comment, complaint.closed_at = body.rating, body.comment, now
     session.add(complaint)
     _line(
         session,
@@ -455,15 +500,15 @@ def rate(session: Session, user: User, complaint_id: uuid.UUID, body: RatingBody
         complaint,
         "rated",
         before,
+        at=now,
         note=body.comment,
         data={"rating": body.rating},
     )
     return complaint
 
 
-def reopen(session: Session, user: User, complaint_id: uuid.UUID, body: ReopenBody) -> Complaint:
+def reopen(*, session: Session, user: User, complaint_id: uuid.UUID, body: ReopenBody, now: datetime) -> Complaint:
     complaint = _begin(session, user, Action.reopen, complaint_id)
-    now = utcnow()
     window = timedelta(days=get_settings().reopen_window_days)
     if complaint.resolved_at is None or now > complaint.resolved_at + window:
         raise ReopenWindowPassed(field="complaint_id")
@@ -471,15 +516,22 @@ def reopen(session: Session, user: User, complaint_id: uuid.UUID, body: ReopenBo
     complaint.closed_at = None
     complaint.reopened_count += 1
     # Back to the officer who resolved it, on fresh clocks.
-    sla.on_assigned(session, complaint, now, restart=True)
+    sla.on_assigned(session=session, complaint=complaint, now=now, restart=True)
     session.add(complaint)
     timeline.record(
-        session, complaint, "reopened", actor=user, from_status=before, to_status=complaint.status, note=body.reason
+        session,
+        complaint,
+        "reopened",
+        at=now,
+        actor=user,
+        from_status=before,
+        to_status=complaint.status,
+        note=body.reason,
     )
     return complaint
 
 
-def close_unrated(session: Session, *, now: datetime, limit: int = 500) -> int:
+def close_unrated(*, session: Session, now: datetime, limit: int = 500) -> int:
     """Close resolved reports nobody rated or reopened within the configured days.
     Run by beat; each batch is one transaction, and a report already closed, rated or
     reopened meanwhile is skipped (rows are locked and re-checked)."""
@@ -490,7 +542,7 @@ def close_unrated(session: Session, *, now: datetime, limit: int = 500) -> int:
         complaint.closed_at = now
         session.add(complaint)
         timeline.record(
-            session, complaint, "closed", from_status=before, to_status=complaint.status, data={"auto": True}
+            session, complaint, "closed", at=now, from_status=before, to_status=complaint.status, data={"auto": True}
         )
         closed += 1
     return closed
