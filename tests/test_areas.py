@@ -153,7 +153,7 @@ def test_import_refuses_a_feature_without_code_and_writes_nothing(db):
 
 def test_a_line_is_not_a_boundary():
     with pytest.raises(ValueError):
-        to_multipolygon({"type": "LineString", "coordinates": [[100, 10], [101, 11]]})
+        to_multipolygon(raw={"type": "LineString", "coordinates": [[100, 10], [101, 11]]})
 
 
 def test_cli_import_areas_twice(tmp_path, database):

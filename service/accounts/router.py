@@ -3,7 +3,6 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, status
 from fastapi.security import OAuth2PasswordRequestForm
 
-from service import audit
 from service.accounts import service
 from service.accounts.schemas import (
     MeUpdate,
@@ -27,8 +26,6 @@ from service.core.errors import (
 )
 from service.core.redis import get_redis
 from service.core.schemas import INT_MAX, IdPath, Page
-from service.core.updates import apply_update
-from service.identity import repository
 from service.identity.models import Role
 from service.identity.policies import AdminUser, ClientAddress, CurrentUser
 
@@ -107,11 +104,7 @@ def read_me(user: CurrentUser):
 @me_router.patch("", response_model=UserRead, responses=responses(NotAuthenticated))
 def update_me(body: MeUpdate, user: CurrentUser, session: SessionDep):
     """Change one's own name, e-mail or language (``vi`` or ``en``)."""
-    apply_update(user, body.model_dump(exclude_unset=True))
-    audit.updated(session, user, action="user.updated")
-    session.add(user)
-    session.flush()
-    return user
+    return service.update_me(session=session, user=user, data=body)
 
 
 @admin_users_router.get("", response_model=Page[UserRead])
@@ -124,8 +117,7 @@ def list_users(
     offset: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ):
-    users, total = repository.list_users(session, role=role, unit_id=unit_id, query=q, offset=offset, limit=limit)
-    return Page[UserRead](items=users, total=total, offset=offset, limit=limit)
+    return service.list_users(session=session, role=role, unit_id=unit_id, query=q, offset=offset, limit=limit)
 
 
 @admin_users_router.post(
@@ -138,23 +130,11 @@ def create_user(body: UserCreate, _: AdminUser, session: SessionDep):
 
 @admin_users_router.get("/{user_id}", response_model=UserRead, responses=responses(NotFound))
 def read_user(user_id: IdPath, _: AdminUser, session: SessionDep):
-    user = repository.get_user(session, user_id)
-    if user is None:
-        raise NotFound(field="user_id")
-    return user
+    return service.get_user(session=session, user_id=user_id)
 
 
 @admin_users_router.patch("/{user_id}", response_model=UserRead, responses=responses(NotFound))
 def update_user(user_id: IdPath, body: UserUpdate, admin: AdminUser, session: SessionDep):
     """Change a role, unit, password or disable an account. Any of these ends the
     user's open sessions."""
-    user = repository.get_user(session, user_id)
-    if user is None:
-        raise NotFound(field="user_id")
-    if user.id == admin.id and (body.role not in (None, Role.admin) or body.is_active is False):
-        raise PermissionDenied(
-            "Không thể tự hạ quyền hoặc khoá tài khoản quản trị của chính mình.",
-            "Admins cannot demote or disable themselves.",
-            code="self_lockout",
-        )
-    return service.update_user(session=session, user=user, data=body)
+    return service.update_user(session=session, actor=admin, user_id=user_id, data=body)

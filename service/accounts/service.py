@@ -244,7 +244,7 @@ def list_users(
     limit: int,
 ) -> Page[UserRead]:
     users, total = repository.list_users(session, role=role, unit_id=unit_id, query=query, offset=offset, limit=limit)
-    return Page[UserRead](items=users, total=total, offset=offset, limit=limit)  # type: ignore[arg-type]
+    return Page[UserRead](items=users, total=total, offset=offset, limit=limit)
 
 
 def get_user(*, session: Session, user_id: int) -> User:

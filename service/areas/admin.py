@@ -4,7 +4,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Query, UploadFile
 
-from service import audit
 from service.areas import service
 from service.areas.schemas import ImportReport
 from service.areas.service import InvalidBoundaryFile
@@ -83,15 +82,4 @@ def import_boundaries(
     raw = file.file.read(MAX_FILE_BYTES + 1)
     if len(raw) > MAX_FILE_BYTES:
         raise BoundaryFileTooLarge(field="file", file=file.filename)
-    features = service.parse_features(raw, field="file")
-    report = service.import_areas(session=session, features=features, dry_run=dry_run)
-    if not dry_run:
-        audit.record(
-            session,
-            actor=audit.caller(),
-            action="area.imported",
-            object_type="area",
-            object_id=None,
-            after=report.model_dump(),
-        )
-    return report
+    return service.import_upload(session=session, raw=raw, dry_run=dry_run)

@@ -2,7 +2,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from service.areas import repository
+from service.areas import service
 from service.areas.errors import NoAreaAtPoint
 from service.areas.schemas import AreaDetail, AreaRead
 from service.core.database import SessionDep
@@ -20,20 +20,10 @@ def area_at_point(
     """The ward or commune that contains the point (404 ``outside_service_area`` when none
     does, e.g. at sea or outside the province). Points on a shared boundary always
     resolve to the same ward."""
-    area = repository.area_containing(session, lat=lat, lon=lon)
-    if area is None:
-        raise NoAreaAtPoint(field="lat")
-    return area
+    return service.area_at_point(session=session, lat=lat, lon=lon)
 
 
 @router.get("/{code}", response_model=AreaDetail, responses=responses(NotFound))
 def read_area(session: SessionDep, code: str, geometry: bool = False):
     """One ward by official code; ``geometry=true`` adds its boundary as GeoJSON."""
-    area = repository.get_by_code(session, code)
-    if area is None:
-        raise NotFound(field="code")
-    detail = AreaDetail.model_validate(area)
-    if geometry:
-        assert area.id is not None
-        detail.geometry = repository.geometry_geojson(session, area.id)
-    return detail
+    return service.read_area(session=session, code=code, geometry=geometry)

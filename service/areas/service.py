@@ -11,10 +11,13 @@ from shapely.geometry import MultiPolygon, Polygon, shape
 from shapely.validation import explain_validity
 from sqlmodel import Session
 
+from service import audit
 from service.areas import repository
+from service.areas.errors import NoAreaAtPoint
+from service.areas.models import Area
 from service.areas.provinces import province_from_slug
-from service.areas.schemas import ImportProblem, ImportReport
-from service.core.errors import PhanAnhError
+from service.areas.schemas import AreaDetail, ImportProblem, ImportReport
+from service.core.errors import NotFound, PhanAnhError
 
 
 class InvalidBoundaryFile(PhanAnhError):
@@ -22,6 +25,25 @@ class InvalidBoundaryFile(PhanAnhError):
     code = "invalid_boundary_file"
     message = "Tệp ranh giới không hợp lệ."
     message_en = "The boundary file is not valid."
+
+
+def area_at_point(*, session: Session, lat: float, lon: float) -> Area:
+    area = repository.area_containing(session, lat=lat, lon=lon)
+    if area is None:
+        raise NoAreaAtPoint(field="lat")
+    return area
+
+
+def read_area(*, session: Session, code: str, geometry: bool) -> AreaDetail:
+    """One ward by official code; with its boundary as GeoJSON when ``geometry``."""
+    area = repository.get_by_code(session, code)
+    if area is None:
+        raise NotFound(field="code")
+    detail = AreaDetail.model_validate(area)
+    if geometry:
+        assert area.id is not None
+        detail.geometry = repository.geometry_geojson(session, area.id)
+    return detail
 
 
 # What shapely and GEOS raise, depending on where a malformed geometry breaks them.
@@ -44,7 +66,7 @@ def _polygons(geom: Any) -> list[Polygon]:
     return []  # lines and points left over from a repair carry no area
 
 
-def to_multipolygon(raw: dict[str, Any]) -> tuple[MultiPolygon, str | None]:
+def to_multipolygon(*, raw: dict[str, Any]) -> tuple[MultiPolygon, str | None]:
     """A clean 2-D MULTIPOLYGON, and what was wrong with the input if it needed repair."""
     if not isinstance(raw, dict) or raw.get("type") not in ("Polygon", "MultiPolygon"):
         raise ValueError("not a Polygon or MultiPolygon")
@@ -70,7 +92,7 @@ def to_multipolygon(raw: dict[str, Any]) -> tuple[MultiPolygon, str | None]:
     return MultiPolygon(polygons), problem
 
 
-def parse_features(raw: bytes, *, field: str) -> list[dict[str, Any]]:
+def parse_features(*, raw: bytes, field: str) -> list[dict[str, Any]]:
     """The features of a GeoJSON FeatureCollection (UTF-8, BOM or not).
 
     ``field`` is what a refusal names as at fault: the form field of an upload, or the
@@ -93,12 +115,15 @@ def parse_features(raw: bytes, *, field: str) -> list[dict[str, Any]]:
     return data["features"]
 
 
-def load_features(path: Path) -> list[dict[str, Any]]:
+def load_features(
+    # Not yet keyword-only: service/cli.py, service/demo/seed.py and bench/routing.py pass it by position.
+    path: Path,
+) -> list[dict[str, Any]]:
     try:
         raw = path.read_bytes()
     except OSError as exc:
         raise InvalidBoundaryFile(field=str(path)) from exc
-    return parse_features(raw, field=str(path))
+    return parse_features(raw=raw, field=str(path))
 
 
 @dataclass
@@ -180,7 +205,7 @@ def _ward(index: int, feature: Any) -> _Ward:
             field=f"features[{index}].properties",
         )
     try:
-        geom, problem = to_multipolygon(feature.get("geometry") or {})
+        geom, problem = to_multipolygon(raw=feature.get("geometry") or {})
     except _GEOMETRY_ERRORS as exc:
         raise InvalidBoundaryFile(
             f"Ranh giới của {code} không dùng được: {exc}",
@@ -256,4 +281,20 @@ def import_areas(*, session: Session, features: list[dict[str, Any]], dry_run: b
     finally:
         if savepoint is not None:
             savepoint.rollback()
+    return report
+
+
+def import_upload(*, session: Session, raw: bytes, dry_run: bool) -> ImportReport:
+    """An admin's upload (the form field ``file``) imported as :func:`import_areas` does;
+    an import that writes is audited as ``area.imported`` with its report."""
+    report = import_areas(session=session, features=parse_features(raw=raw, field="file"), dry_run=dry_run)
+    if not dry_run:
+        audit.record(
+            session=session,
+            actor=audit.caller(),
+            action="area.imported",
+            object_type="area",
+            object_id=None,
+            after=report.model_dump(),
+        )
     return report

@@ -13,6 +13,7 @@ from fastapi.security import OAuth2PasswordBearer
 from service.core import request_context
 from service.core.database import SessionDep
 from service.core.errors import InvalidToken, NotAuthenticated, PermissionDenied
+from service.identity import repository
 from service.identity.models import STAFF_ROLES, Role, User
 from service.identity.security import decode_access_token
 
@@ -38,7 +39,7 @@ def get_current_user(session: SessionDep, token: Annotated[str | None, Depends(_
     if not token:
         raise NotAuthenticated()
     claims = decode_access_token(token)
-    user = session.get(User, claims.user_id)
+    user = repository.get_user(session, claims.user_id)
     # A role changed since the token was issued invalidates it: the token carries the role
     # for logs and clients, but the database is the authority.
     if user is None or not user.is_active or user.role != claims.role:

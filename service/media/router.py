@@ -6,10 +6,11 @@ from fastapi import APIRouter, Query, Response
 from service import audit
 from service.core.database import SessionDep
 from service.core.errors import NotFound, PermissionDenied, responses
-from service.identity.models import User
+from service.identity import repository as identity
+from service.media import repository
 from service.media.storage import ObjectNotFound, get_storage
 from service.reports import signing
-from service.reports.models import Photo, PhotoStatus
+from service.reports.models import PhotoStatus
 
 router = APIRouter(prefix="/api/v1/photos", tags=["complaints"])
 
@@ -38,16 +39,16 @@ def photo_bytes(
     ``original`` is the untouched upload, linked for staff only."""
     if not signing.verify(photo_id, variant, expires, signature, viewer=viewer):
         raise InvalidPhotoUrl(field="signature")
-    photo = session.get(Photo, photo_id)
+    photo = repository.get_photo(session, photo_id)
     if photo is None:
         raise NotFound(field="photo_id")
     key: str | None
     if variant == "original":
         key, media_type = photo.original_key, photo.content_type
         # The link was made for one staff member and says so (signed): they are the actor.
-        user = session.get(User, viewer) if viewer is not None else None
+        user = identity.get_user(session, viewer) if viewer is not None else None
         audit.record(
-            session,
+            session=session,
             actor=user or audit.caller(),
             action="photo.original_viewed",
             object_type="photo",

@@ -3,11 +3,11 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import and_, func, or_, tuple_
-from sqlmodel import Session, col, select, update
+from sqlmodel import Session
 
 from service.core.paging import InvalidCursor, decode_cursor, encode_cursor
 from service.core.timeutil import utcnow
+from service.notifications import repository
 from service.notifications.models import Notification
 
 # The sort key: unread before read, then newest first (id breaks ties within a commit).
@@ -27,35 +27,20 @@ def _key(cursor: str) -> Key:
 
 
 def page(session: Session, user_id: int, *, limit: int, cursor: str | None) -> tuple[list[Notification], str | None]:
-    unread = col(Notification.read_at).is_(None)
-    query = select(Notification).where(Notification.user_id == user_id)
-    if cursor is not None:
-        was_unread, created_at, last_id = _key(cursor)
-        older = tuple_(col(Notification.created_at), col(Notification.id)) < (created_at, last_id)
-        # After an unread row: older unread ones, then every read one; after a read row: older read ones.
-        query = query.where(or_(and_(unread, older), ~unread) if was_unread else and_(~unread, older))
-    rows = list(
-        session.exec(
-            query.order_by(unread.desc(), col(Notification.created_at).desc(), col(Notification.id).desc()).limit(
-                limit + 1
-            )
-        )
-    )
+    after = _key(cursor) if cursor is not None else None
+    # One more than asked for says whether another page follows.
+    rows = repository.inbox(session, user_id, after=after, limit=limit + 1)
     items = rows[:limit]
     return items, cursor_of(items[-1]) if len(rows) > limit else None
 
 
 def unread_count(session: Session, user_id: int) -> int:
-    return session.exec(
-        select(func.count())
-        .select_from(Notification)
-        .where(Notification.user_id == user_id, col(Notification.read_at).is_(None))
-    ).one()
+    return repository.unread_count(session, user_id)
 
 
 def mark_read(session: Session, user_id: int, notification_id: uuid.UUID) -> Notification | None:
     """None when it is not the caller's (they may not know it exists)."""
-    notification = session.get(Notification, notification_id)
+    notification = repository.get_notification(session, notification_id)
     if notification is None or notification.user_id != user_id:
         return None
     if notification.read_at is None:
@@ -65,9 +50,4 @@ def mark_read(session: Session, user_id: int, notification_id: uuid.UUID) -> Not
 
 
 def mark_all_read(session: Session, user_id: int) -> int:
-    result = session.execute(
-        update(Notification)
-        .where(col(Notification.user_id) == user_id, col(Notification.read_at).is_(None))
-        .values(read_at=utcnow())
-    )
-    return result.rowcount  # type: ignore[attr-defined]
+    return repository.mark_all_read(session, user_id, at=utcnow())

@@ -12,27 +12,21 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
-from service.categories.models import Category
+from service.categories import repository as categories
 from service.core.settings import Settings, get_settings
 from service.core.tasks import TaskName, send_now
 from service.core.timeutil import utcnow
 from service.core.transaction_hooks import on_commit
-from service.identity.models import Role, User
-from service.notifications.models import (
-    ChannelName,
-    Device,
-    Event,
-    Notification,
-    NotificationPreference,
-    Outbox,
-)
+from service.identity.models import Role
+from service.notifications import repository
+from service.notifications.models import ChannelName, Event, Notification, Outbox
 from service.notifications.preferences import is_enabled
-from service.reports.models import Complaint, ComplaintEvent, ComplaintFollower
-from service.units.models import Unit
+from service.reports.models import Complaint, ComplaintEvent
+from service.units import repository as units
 
 log = logging.getLogger(__name__)
 
@@ -63,16 +57,7 @@ class Owed:
 
 def _citizens(session: Session, complaint: Complaint) -> list[int]:
     """The sender and those whose duplicate was merged into this report."""
-    followers = session.exec(select(ComplaintFollower.user_id).where(ComplaintFollower.complaint_id == complaint.id))
-    return [complaint.citizen_id, *followers]
-
-
-def _staff(session: Session, *, role: Role, unit_id: int | None = None) -> list[int]:
-    query = select(col(User.id)).where(User.role == role, col(User.is_active))
-    if unit_id is not None:
-        query = query.where(User.unit_id == unit_id)
-    # An id read back from the table is never None; the model allows None only before insert.
-    return cast(list[int], list(session.exec(query)))
+    return [complaint.citizen_id, *repository.followers(session, complaint.id)]
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -110,7 +95,7 @@ def owed_for(session: Session, complaint: Complaint, line: ComplaintEvent) -> li
         case "marked_duplicate":
             return [Owed(Event.duplicate, _citizens(session, complaint), {"original_code": data.get("original_code")})]
         case "extension_requested":
-            leads = _staff(session, role=Role.unit_lead, unit_id=complaint.current_unit_id)
+            leads = repository.active_staff(session, role=Role.unit_lead, unit_id=complaint.current_unit_id)
             extra = {"working_days": data.get("working_days"), "reason": line.internal_note}
             return [Owed(Event.extension_requested, leads, extra)]
         case "extension_approved" | "extension_refused":
@@ -133,15 +118,15 @@ def _escalation(session: Session, action: str, data: dict[str, Any]) -> list[Owe
     if "officer" in audience and data.get("officer_id"):
         users.append(data["officer_id"])
     if "unit_lead" in audience and data.get("unit_id"):
-        users += _staff(session, role=Role.unit_lead, unit_id=data["unit_id"])
+        users += repository.active_staff(session, role=Role.unit_lead, unit_id=data["unit_id"])
     if "dispatcher" in audience:
-        users += _staff(session, role=Role.dispatcher)
+        users += repository.active_staff(session, role=Role.dispatcher)
     return [Owed(Event(action), users, extra)]
 
 
 def _base_context(session: Session, complaint: Complaint) -> dict[str, Any]:
-    category = session.get(Category, complaint.category_id)
-    unit = session.get(Unit, complaint.current_unit_id) if complaint.current_unit_id else None
+    category = categories.get(session, complaint.category_id)
+    unit = units.get(session, complaint.current_unit_id) if complaint.current_unit_id else None
     return {
         "code": complaint.code,
         "category_vi": category.name if category else None,
@@ -224,26 +209,19 @@ def _reach(session: Session, user_ids: list[int], channels: list[ChannelName]) -
     """Where each person can be reached: their devices for push (one row each), a phone
     for SMS, an address for email. ``None`` in the list means "the user's own"."""
     reach: dict[tuple[int, str], list] = {}
-    users = session.exec(select(User.id, User.phone, User.email).where(col(User.id).in_(user_ids), col(User.is_active)))
-    for user_id, phone, email in users:
-        assert user_id is not None  # read back from the table
+    for user_id, phone, email in repository.contacts(session, user_ids):
         if ChannelName.sms in channels and phone:
             reach[(user_id, ChannelName.sms)] = [None]
         if ChannelName.email in channels and email:
             reach[(user_id, ChannelName.email)] = [None]
     if ChannelName.push in channels:
-        devices = session.exec(
-            select(Device.user_id, Device.id)
-            .where(col(Device.user_id).in_(user_ids), col(Device.disabled_at).is_(None))
-            .order_by(col(Device.id))
-        )
-        for user_id, device_id in devices:
+        for user_id, device_id in repository.push_devices(session, user_ids):
             reach.setdefault((user_id, ChannelName.push), []).append(device_id)
     return reach
 
 
 def _choices(session: Session, user_ids: list[int]) -> dict[tuple[int, str, str], bool]:
-    rows = session.exec(select(NotificationPreference).where(col(NotificationPreference.user_id).in_(user_ids)))
+    rows = repository.preferences_of(session, user_ids)
     return {(row.user_id, row.event, row.channel): row.enabled for row in rows}
 
 

@@ -1,18 +1,11 @@
 """Each person's choice of channels per event, over the defaults."""
 
-from sqlalchemy.dialects.postgresql import insert
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from service.identity.models import Role, User
+from service.notifications import repository
 from service.notifications.errors import EventNotForRole, PreferenceLocked
-from service.notifications.models import (
-    CITIZEN_EVENTS,
-    LOCKED_EVENTS,
-    STAFF_EVENTS,
-    ChannelName,
-    Event,
-    NotificationPreference,
-)
+from service.notifications.models import CITIZEN_EVENTS, LOCKED_EVENTS, STAFF_EVENTS, ChannelName, Event
 from service.notifications.schemas import PreferenceRead, PreferenceWrite
 
 
@@ -42,10 +35,8 @@ def is_enabled(event: Event, channel: ChannelName, chosen: bool | None) -> bool:
 
 
 def read(session: Session, user: User) -> list[PreferenceRead]:
-    chosen = {
-        (row.event, row.channel): row.enabled
-        for row in session.exec(select(NotificationPreference).where(NotificationPreference.user_id == user.id))
-    }
+    assert user.id is not None
+    chosen = {(row.event, row.channel): row.enabled for row in repository.preferences_of(session, [user.id])}
     return [
         PreferenceRead(
             event=event,
@@ -73,9 +64,4 @@ def write(session: Session, user: User, items: list[PreferenceWrite]) -> None:
         for (event, channel), enabled in latest.items()
     ]
     if values:
-        statement = insert(NotificationPreference).values(values)
-        session.execute(
-            statement.on_conflict_do_update(
-                constraint="uq_notification_preferences", set_={"enabled": statement.excluded.enabled}
-            )
-        )
+        repository.upsert_preferences(session, values)

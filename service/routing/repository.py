@@ -1,5 +1,6 @@
 """The only place that queries routing rules and officers' loads."""
 
+from collections.abc import Sequence
 from typing import Any, cast
 
 from sqlalchemy import and_, exists, func, not_, or_
@@ -94,3 +95,17 @@ def unit_lead(session: Session, unit_id: int) -> User | None:
         .limit(1)
         .options(lazyload(cast(QueryableAttribute[Any], User.unit)))
     ).first()
+
+
+def get_rule(session: Session, rule_id: int) -> RoutingRule | None:
+    return session.get(RoutingRule, rule_id)
+
+
+def list_rules(session: Session, *, area_code: str | None, unit_id: int | None) -> Sequence[RoutingRule]:
+    """Rules by id: a ward's own (not the province-wide ones), a unit's, or all."""
+    statement = select(RoutingRule)
+    if area_code is not None:
+        statement = statement.join(Area, col(Area.id) == RoutingRule.area_id).where(Area.code == area_code)
+    if unit_id is not None:
+        statement = statement.where(RoutingRule.unit_id == unit_id)
+    return session.exec(statement.order_by(col(RoutingRule.id))).all()

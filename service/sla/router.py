@@ -1,22 +1,28 @@
-"""Service levels: a report's clocks for staff, and the policies and calendar for admins."""
+"""Service levels: a report's clocks for staff, and the policies and calendar for admins.
+
+The admin edits are keyword-only functions the routes and the console's admin pages
+(service/web/admin.py) both call, so they are checked, refused and audited the same way
+from either; the routes only parse, authorize and answer.
+"""
 
 import datetime as dt
 import uuid
+from collections.abc import Sequence
 
 from fastapi import APIRouter, status
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from service import audit
 from service.categories import repository as categories
 from service.categories.errors import UnknownCategory
-from service.categories.models import Category
 from service.core.database import SessionDep
 from service.core.errors import Conflict, NotAuthenticated, NotFound, PermissionDenied, responses
 from service.core.schemas import IdPath
 from service.core.timeutil import utcnow
 from service.identity.policies import AdminUser, StaffUser
 from service.reports import repository
+from service.sla import repository as sla_repository
 from service.sla import service
 from service.sla.models import CalendarDay, SlaPolicy
 from service.sla.schemas import CalendarDayRead, CalendarDayWrite, PolicyCreate, PolicyRead, SlaRead, UnitTime
@@ -52,7 +58,7 @@ def complaint_sla(complaint_id: uuid.UUID, _: StaffUser, session: SessionDep):
 
 
 def _policy_read(session: Session, policy: SlaPolicy) -> PolicyRead:
-    category = session.get(Category, policy.category_id) if policy.category_id else None
+    category = categories.get(session, policy.category_id) if policy.category_id else None
     return PolicyRead(
         id=policy.id,  # type: ignore[arg-type]
         category_code=category.code if category else None,
@@ -62,11 +68,72 @@ def _policy_read(session: Session, policy: SlaPolicy) -> PolicyRead:
     )
 
 
+def policies(*, session: Session) -> list[PolicyRead]:
+    return [_policy_read(session, policy) for policy in sla_repository.list_policies(session)]
+
+
+def add_policy(*, session: Session, data: PolicyCreate) -> PolicyRead:
+    category_id = None
+    if data.category_code is not None:
+        category = categories.get_by_code(session, data.category_code)
+        if category is None:
+            raise UnknownCategory(field="category_code")
+        category_id = category.id
+    policy = SlaPolicy(
+        category_id=category_id,
+        priority=data.priority,
+        ack_minutes=round(data.ack_hours * 60),
+        resolve_minutes=round(data.resolve_hours * 60),
+    )
+    try:
+        with session.begin_nested():
+            session.add(policy)
+        audit.created(session=session, obj=policy, action="sla_policy.created")
+    except IntegrityError as exc:
+        raise Conflict(
+            "Đã có chính sách cho phạm vi này.", "A policy for this scope exists.", field="category_code"
+        ) from exc
+    return _policy_read(session, policy)
+
+
+def remove_policy(*, session: Session, policy_id: int) -> None:
+    policy = sla_repository.get_policy(session, policy_id)
+    if policy is None:
+        raise NotFound(field="policy_id")
+    audit.deleted(session=session, obj=policy, action="sla_policy.deleted")
+    session.delete(policy)
+
+
+def calendar_days(*, session: Session) -> Sequence[CalendarDay]:
+    return sla_repository.list_calendar_days(session)
+
+
+def set_calendar_day(*, session: Session, data: CalendarDayWrite) -> CalendarDay:
+    day = sla_repository.get_calendar_day(session, data.day)
+    if day is None:
+        day = CalendarDay(day=data.day, kind=data.kind, note=data.note)
+        session.add(day)
+        audit.created(session=session, obj=day, action="calendar_day.created")
+    else:
+        day.kind, day.note = data.kind, data.note
+        audit.updated(session=session, obj=day, action="calendar_day.updated")
+        session.add(day)
+    return day
+
+
+def remove_calendar_day(*, session: Session, day: dt.date) -> None:
+    found = sla_repository.get_calendar_day(session, day)
+    if found is None:
+        raise NotFound(field="day")
+    audit.deleted(session=session, obj=found, action="calendar_day.deleted")
+    session.delete(found)
+
+
 @admin_router.get("/sla-policies", response_model=list[PolicyRead])
 def list_policies(_: AdminUser, session: SessionDep):
     """Policies in force; where none applies: 8 working hours to acknowledge (urgent 4)
     and 3 working days to resolve (urgent 1), from the settings."""
-    return [_policy_read(session, p) for p in session.exec(select(SlaPolicy).order_by(col(SlaPolicy.id)))]
+    return policies(session=session)
 
 
 @admin_router.post(
@@ -78,63 +145,26 @@ def list_policies(_: AdminUser, session: SessionDep):
 def create_policy(body: PolicyCreate, _: AdminUser, session: SessionDep):
     """A policy for a category and/or a priority; the most specific one applies to new
     assignments (deadlines already set are not rewritten)."""
-    category_id = None
-    if body.category_code is not None:
-        category = categories.get_by_code(session, body.category_code)
-        if category is None:
-            raise UnknownCategory(field="category_code")
-        category_id = category.id
-    policy = SlaPolicy(
-        category_id=category_id,
-        priority=body.priority,
-        ack_minutes=round(body.ack_hours * 60),
-        resolve_minutes=round(body.resolve_hours * 60),
-    )
-    try:
-        with session.begin_nested():
-            session.add(policy)
-        audit.created(session, policy, action="sla_policy.created")
-    except IntegrityError as exc:
-        raise Conflict(
-            "Đã có chính sách cho phạm vi này.", "A policy for this scope exists.", field="category_code"
-        ) from exc
-    return _policy_read(session, policy)
+    return add_policy(session=session, data=body)
 
 
 @admin_router.delete("/sla-policies/{policy_id}", status_code=status.HTTP_204_NO_CONTENT, responses=responses(NotFound))
 def delete_policy(policy_id: IdPath, _: AdminUser, session: SessionDep):
-    policy = session.get(SlaPolicy, policy_id)
-    if policy is None:
-        raise NotFound(field="policy_id")
-    audit.deleted(session, policy, action="sla_policy.deleted")
-    session.delete(policy)
+    remove_policy(session=session, policy_id=policy_id)
 
 
 @admin_router.get("/calendar-days", response_model=list[CalendarDayRead])
 def list_calendar_days(_: AdminUser, session: SessionDep):
     """Days that differ from the national calendar (holidays and Tết come from it)."""
-    return session.exec(select(CalendarDay).order_by(col(CalendarDay.day))).all()
+    return calendar_days(session=session)
 
 
 @admin_router.put("/calendar-days", response_model=CalendarDayRead)
 def put_calendar_day(body: CalendarDayWrite, _: AdminUser, session: SessionDep):
     """Set a day off or a substitute working day (replacing what that date had)."""
-    day = session.get(CalendarDay, body.day)
-    if day is None:
-        day = CalendarDay(day=body.day, kind=body.kind, note=body.note)
-        session.add(day)
-        audit.created(session, day, action="calendar_day.created")
-    else:
-        day.kind, day.note = body.kind, body.note
-        audit.updated(session, day, action="calendar_day.updated")
-        session.add(day)
-    return day
+    return set_calendar_day(session=session, data=body)
 
 
 @admin_router.delete("/calendar-days/{day}", status_code=status.HTTP_204_NO_CONTENT, responses=responses(NotFound))
 def delete_calendar_day(day: dt.date, _: AdminUser, session: SessionDep):
-    found = session.get(CalendarDay, day)
-    if found is None:
-        raise NotFound(field="day")
-    audit.deleted(session, found, action="calendar_day.deleted")
-    session.delete(found)
+    remove_calendar_day(session=session, day=day)
