@@ -71,12 +71,22 @@ def migrate() -> None:
 
 @main.command("seed-demo")
 @click.option("--once", is_flag=True, help="Do nothing when the demo data is already there.")
-def seed_demo(once: bool) -> None:
-    """Load the 92 wards of Thái Nguyên, units, categories and demo accounts."""
+@click.option("--days", type=click.IntRange(0, 3660), default=90, show_default=True, help="Days of history (0: none).")
+@click.option("--per-day", type=click.FloatRange(0, 100_000), default=40, show_default=True, help="Reports a day.")
+@click.option("--seed", type=int, default=2026, show_default=True, help="The same seed gives the same history.")
+def seed_demo(once: bool, days: int, per_day: float, seed: int) -> None:
+    """Load the 92 wards of Thái Nguyên, units, categories and demo accounts, then play
+    DAYS of reports up to now through the real services (service/demo/history.py)."""
+    import time
+
     import service.receivers  # noqa: F401  the demo's lines are audited and notified like any other
     from service.core.database import session_scope
+    from service.demo import history
     from service.demo.seed import already_seeded
     from service.demo.seed import seed_demo as run_seed
+    from sqlmodel import Session
+
+    from service.media.storage import LocalStorage, get_storage
 
     with session_scope() as session:
         if once and already_seeded(session):
@@ -86,6 +96,36 @@ def seed_demo(once: bool) -> None:
     click.echo(
         f"areas: {report.areas}, units: {report.units}, categories: {report.categories}, "
         f"new accounts: {report.accounts_created} (password: $PHANANH_DEMO_PASSWORD)"
+    )
+    if not days:
+        return
+    started = time.monotonic()
+    storage = get_storage()
+    # Local files: one sync per day of history rather than two per photo file.
+    batch = storage.batch() if isinstance(storage, LocalStorage) else storage
+
+    def checkpoint(session: Session) -> None:
+        if isinstance(batch, LocalStorage):
+            batch.sync()
+        session.commit()
+
+    with session_scope() as session:
+        # A day of history per transaction: memory stays flat and a stop loses one day.
+        lived = history.generate(
+            session=session,
+            storage=batch,
+            seed=seed,
+            days=days,
+            per_day=per_day,
+            end=history.default_end(),
+            checkpoint=lambda: checkpoint(session),
+        )
+    if isinstance(batch, LocalStorage):
+        batch.sync()
+    states = ", ".join(f"{status} {count}" for status, count in sorted(lived.by_status.items()))
+    click.echo(
+        f"history: {lived.reports} reports over {days} days, {lived.steps} steps "
+        f"({lived.refused} refused) in {time.monotonic() - started:.1f} s; {states}"
     )
 
 

@@ -29,10 +29,21 @@ class Storage(Protocol):
 
 
 class LocalStorage:
-    """Files under one root folder, written atomically (temp file, fsync, rename)."""
+    """Files under one root folder, written atomically (temp file, fsync, rename).
 
-    def __init__(self, root: Path) -> None:
+    ``durable=False`` skips the fsyncs, for a bulk writer that syncs once at its own
+    checkpoints (the demo history: thousands of small files, one sync a day of history)."""
+
+    def __init__(self, root: Path, *, durable: bool = True) -> None:
         self.root = root
+        self.durable = durable
+
+    def batch(self) -> "LocalStorage":
+        """The same folder without a sync per file; call ``sync`` before relying on it."""
+        return LocalStorage(self.root, durable=False)
+
+    def sync(self) -> None:
+        os.sync()
 
     def _path(self, key: str) -> Path:
         path = (self.root / key).resolve()
@@ -48,8 +59,11 @@ class LocalStorage:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
                 handle.flush()
-                os.fsync(handle.fileno())
+                if self.durable:
+                    os.fsync(handle.fileno())
             os.replace(tmp, path)
+            if not self.durable:
+                return
             # fsync the folder too, or the rename itself may not survive a power cut.
             dir_fd = os.open(path.parent, os.O_RDONLY)
             try:

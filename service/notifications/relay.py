@@ -16,11 +16,11 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from functools import lru_cache
 
-from sqlalchemy import text
-from sqlmodel import Session, col, select, update
+from sqlmodel import Session
 
 from service.core.settings import Settings, get_settings
-from service.identity.models import User
+from service.identity import repository as identity
+from service.notifications import repository
 from service.notifications.channels import (
     Channel,
     ChannelNotConfigured,
@@ -31,7 +31,7 @@ from service.notifications.channels import (
     SmsChannel,
     TemporaryFailure,
 )
-from service.notifications.models import ChannelName, Device, Notification, Outbox, OutboxStatus
+from service.notifications.models import ChannelName, Outbox, OutboxStatus
 from service.notifications.templates import render
 
 log = logging.getLogger(__name__)
@@ -65,14 +65,14 @@ def backoff(attempts: int, settings: Settings) -> float:
 
 
 def _message(session: Session, row: Outbox) -> Message:
-    notification = session.get(Notification, row.notification_id)
+    notification = repository.get_notification(session, row.notification_id)
     assert notification is not None  # the foreign key cascades
-    user = session.get(User, notification.user_id)
+    user = identity.get_user(session, notification.user_id)
     assert user is not None
     if not user.is_active:
         raise PermanentFailure("the user is disabled")
     if row.channel == ChannelName.push:
-        device = session.get(Device, row.device_id) if row.device_id else None
+        device = repository.get_device(session, row.device_id) if row.device_id else None
         if device is None or device.disabled_at is not None or device.user_id != user.id:
             raise PermanentFailure("the device is gone")
         recipient = device.token
@@ -93,7 +93,7 @@ def _message(session: Session, row: Outbox) -> Message:
 
 def deliver(session: Session, outbox_id: uuid.UUID, *, now: datetime) -> Outcome:
     """Try one outbox row once, and record what came of it (the caller commits)."""
-    row = session.exec(select(Outbox).where(Outbox.id == outbox_id).with_for_update(skip_locked=True)).first()
+    row = repository.lock_outbox(session, outbox_id)
     if row is None or row.status != OutboxStatus.pending:
         return Outcome.skipped
     settings = get_settings()
@@ -110,7 +110,7 @@ def deliver(session: Session, outbox_id: uuid.UUID, *, now: datetime) -> Outcome
     except (PermanentFailure, ChannelNotConfigured) as failure:
         row.status, row.last_error = OutboxStatus.dead, str(failure)[:500]
         if row.channel == ChannelName.push and row.device_id and any(code in str(failure) for code in _DEAD_TOKEN):
-            session.execute(update(Device).where(col(Device.id) == row.device_id).values(disabled_at=now))
+            repository.disable_device(session, row.device_id, at=now)
     else:
         row.status, row.sent_at, row.last_error = OutboxStatus.sent, now, None
     session.add(row)
@@ -127,20 +127,4 @@ def claim_due(session: Session, *, now: datetime, limit: int = 500) -> list[uuid
     """Pending rows whose time has come, claimed for ``notify_claim_seconds`` so the next
     sweep does not send them again while their task waits in the queue."""
     claim = now + timedelta(seconds=get_settings().notify_claim_seconds)
-    rows = session.execute(
-        text(
-            """
-            UPDATE notification_outbox SET next_attempt_at = :claim
-            WHERE id IN (
-                SELECT id FROM notification_outbox
-                WHERE status = 'pending' AND next_attempt_at <= :now
-                ORDER BY next_attempt_at
-                LIMIT :limit
-                FOR UPDATE SKIP LOCKED
-            )
-            RETURNING id
-            """
-        ),
-        {"claim": claim, "now": now, "limit": limit},
-    )
-    return [row_id for (row_id,) in rows]
+    return repository.claim_due(session, now=now, claim=claim, limit=limit)

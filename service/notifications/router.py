@@ -6,18 +6,16 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, status
 from fastapi.responses import StreamingResponse
 from redis.exceptions import RedisError
-from sqlalchemy.dialects.postgresql import insert
-from sqlmodel import col, delete
 
 from service.core.database import SessionDep
 from service.core.errors import NotAuthenticated, NotFound, responses
 from service.core.paging import InvalidCursor
 from service.identity.models import User
 from service.identity.policies import AccessExpiry, CurrentUser
-from service.notifications import inbox, preferences
+from service.notifications import inbox, preferences, repository
 from service.notifications.errors import EventNotForRole, InvalidLastEventId, LiveUnavailable, PreferenceLocked
 from service.notifications.live import LiveStream, valid_event_id
-from service.notifications.models import Device, Notification
+from service.notifications.models import Notification
 from service.notifications.policies import Viewer
 from service.notifications.schemas import (
     DeviceRead,
@@ -113,23 +111,17 @@ def put_preferences(body: PreferencesWrite, user: CurrentUser, session: SessionD
 def register_device(body: DeviceWrite, user: CurrentUser, session: SessionDep):
     """Receive push on this app install. A token already known moves to you (the phone
     changed hands or accounts) and is enabled again."""
-    statement = insert(Device).values(user_id=user.id, token=body.token, platform=body.platform.value)
-    device_id = session.execute(
-        statement.on_conflict_do_update(
-            index_elements=["token"],
-            set_={"user_id": user.id, "platform": body.platform.value, "disabled_at": None},
-        ).returning(col(Device.id))
-    ).scalar_one()
-    device = session.get(Device, device_id, populate_existing=True)
-    assert device is not None
-    return DeviceRead(id=device_id, platform=device.platform, created_at=device.created_at)
+    assert user.id is not None
+    device = repository.upsert_device(session, user_id=user.id, token=body.token, platform=body.platform.value)
+    assert device.id is not None
+    return DeviceRead(id=device.id, platform=device.platform, created_at=device.created_at)
 
 
 @router.delete("/api/v1/me/devices/{device_id}", status_code=status.HTTP_204_NO_CONTENT, responses=responses(NotFound))
 def remove_device(device_id: int, user: CurrentUser, session: SessionDep) -> None:
     """Stop push on this install (on logout)."""
-    removed = session.execute(delete(Device).where(col(Device.id) == device_id, col(Device.user_id) == user.id))
-    if removed.rowcount == 0:  # type: ignore[attr-defined]
+    assert user.id is not None
+    if not repository.delete_device(session, device_id=device_id, user_id=user.id):
         raise NotFound(field="device_id")
 
 

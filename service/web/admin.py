@@ -1,10 +1,10 @@
 """The admin pages: units, categories, routing rules, SLA policies and users.
 
-One generic set of pages over a table of sections. A section names the admin API's own
-route functions for listing, reading, creating, changing and deleting, so an edit made
-here is validated, refused and audited exactly as the same edit through
-``/api/v1/admin/...``; its forms are built from the same pydantic bodies. Only admins
-open these pages (``policies.Page.admin``).
+One generic set of pages over a table of sections. A section names the keyword-only
+service functions the admin API's routes call for listing, reading, creating, changing
+and deleting, so an edit made here is validated, refused and audited exactly as the same
+edit through ``/api/v1/admin/...``; its forms are built from the same pydantic bodies.
+Only admins open these pages (``policies.Page.admin``).
 
 A refused form is shown again with what was typed and the refusal next to its field: no
 row is written and nothing typed is lost.
@@ -25,11 +25,11 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, EmailStr, ValidationError
 from sqlmodel import Session
 
-from service.accounts import router as users_api
+from service.accounts import service as accounts
 from service.accounts.schemas import UserCreate, UserRead, UserUpdate
 from service.areas import repository as areas
 from service.categories import repository as categories
-from service.categories import router as categories_api
+from service.categories import service as categories_service
 from service.categories.schemas import (
     CategoryCreate,
     CategoryGroupCreate,
@@ -42,12 +42,12 @@ from service.core.errors import PhanAnhError
 from service.core.schemas import INT_MAX, IdPath
 from service.core.timeutil import format_local
 from service.identity.models import User
-from service.routing import admin as rules_api
+from service.routing import admin as rules
 from service.routing.schemas import RuleCreate, RuleRead, RuleUpdate
-from service.sla import router as sla_api
+from service.sla import router as sla
 from service.sla.schemas import PolicyCreate, PolicyRead
 from service.units import repository as units
-from service.units import router as units_api
+from service.units import service as units_service
 from service.units.schemas import UnitCreate, UnitRead, UnitUpdate
 from service.web import session as cookies
 from service.web.policies import Page
@@ -164,14 +164,14 @@ SECTIONS: dict[str, Section] = {
             read=UnitRead,
             columns=("code", "name", "kind", "phone", "is_active", "areas"),
             list_rows=lambda s, a, q, offset: _page(
-                units_api.list_units(a, s, q=q, kind=None, area_code=None, offset=offset, limit=SHOWN)
+                units_service.search(session=s, query=q, kind=None, area_code=None, offset=offset, limit=SHOWN)
             ),
-            get=lambda s, a, i: units_api.read_unit(i, a, s),
+            get=lambda s, a, i: units_service.read(session=s, unit_id=i),
             create_body=UnitCreate,
-            create=lambda s, a, body: units_api.create_unit(body, a, s),
+            create=lambda s, a, body: units_service.create(session=s, data=body),
             update_body=UnitUpdate,
-            update=lambda s, a, i, body: units_api.update_unit(i, body, a, s),
-            delete=lambda s, a, i: units_api.delete_unit(i, a, s),
+            update=lambda s, a, i, body: units_service.update(session=s, unit_id=i, data=body),
+            delete=lambda s, a, i: units_service.delete(session=s, unit_id=i),
             choices={"area_codes": _wards},
             current=lambda read: {"area_codes": [area.code for area in read.areas]},  # type: ignore[attr-defined]
             search_hint=("mã hoặc tên", "code or name"),
@@ -182,10 +182,10 @@ SECTIONS: dict[str, Section] = {
             read=CategoryGroupRead,
             columns=("code", "name", "name_en", "sort_order"),
             list_rows=lambda s, a, q, offset: _filtered(
-                categories_api.list_groups(a, s), q, offset, "code", "name", "name_en"
+                categories_service.list_groups(session=s), q, offset, "code", "name", "name_en"
             ),
             create_body=CategoryGroupCreate,
-            create=lambda s, a, body: categories_api.create_group(body, a, s),
+            create=lambda s, a, body: categories_service.create_group(session=s, data=body),
         ),
         Section(
             key="categories",
@@ -193,14 +193,17 @@ SECTIONS: dict[str, Section] = {
             read=CategoryRead,
             columns=("code", "name", "group", "default_priority", "is_active", "sort_order"),
             list_rows=lambda s, a, q, offset: _filtered(
-                categories_api.admin_list_categories(a, s), q, offset, "code", "name", "name_en"
+                categories_service.list_categories(session=s, include_inactive=True),
+                q,
+                offset,
+                *("code", "name", "name_en"),
             ),
-            get=lambda s, a, i: categories_api.read_category(i, a, s),
+            get=lambda s, a, i: categories_service.get(session=s, category_id=i),
             create_body=CategoryCreate,
-            create=lambda s, a, body: categories_api.create_category(body, a, s),
+            create=lambda s, a, body: categories_service.create(session=s, data=body),
             update_body=CategoryUpdate,
-            update=lambda s, a, i, body: categories_api.update_category(i, body, a, s),
-            delete=lambda s, a, i: categories_api.delete_category(i, a, s),
+            update=lambda s, a, i, body: categories_service.update(session=s, category_id=i, data=body),
+            delete=lambda s, a, i: categories_service.delete(session=s, category_id=i),
             choices={"group_code": _groups},
             current=lambda read: {"group_code": read.group.code},  # type: ignore[attr-defined]
             search_hint=("mã hoặc tên", "code or name"),
@@ -211,17 +214,17 @@ SECTIONS: dict[str, Section] = {
             read=RuleRead,
             columns=("category_code", "group_code", "area_code", "unit_code", "order", "is_active", "note"),
             list_rows=lambda s, a, q, offset: _filtered(
-                rules_api.list_rules(a, s, area_code=None, unit_id=None),
+                rules.find_rules(session=s, area_code=None, unit_id=None),
                 q,
                 offset,
                 *("category_code", "group_code", "area_code", "unit_code", "note"),
             ),
             create_body=RuleCreate,
-            create=lambda s, a, body: rules_api.create_rule(body, a, s),
-            get=lambda s, a, i: rules_api.read_rule(i, a, s),
+            create=lambda s, a, body: rules.add_rule(session=s, data=body),
+            get=lambda s, a, i: rules.get_rule(session=s, rule_id=i),
             update_body=RuleUpdate,
-            update=lambda s, a, i, body: rules_api.update_rule(i, body, a, s),
-            delete=lambda s, a, i: rules_api.delete_rule(i, a, s),
+            update=lambda s, a, i, body: rules.change_rule(session=s, rule_id=i, data=body),
+            delete=lambda s, a, i: rules.remove_rule(session=s, rule_id=i),
             choices={"category_code": _categories, "group_code": _groups, "area_code": _wards, "unit_id": _units},
             search_hint=("lĩnh vực, phường hoặc đơn vị", "category, ward or unit"),
         ),
@@ -231,11 +234,11 @@ SECTIONS: dict[str, Section] = {
             read=PolicyRead,
             columns=("category_code", "priority", "ack_hours", "resolve_hours"),
             list_rows=lambda s, a, q, offset: _filtered(
-                sla_api.list_policies(a, s), q, offset, "category_code", "priority"
+                sla.policies(session=s), q, offset, "category_code", "priority"
             ),
             create_body=PolicyCreate,
-            create=lambda s, a, body: sla_api.create_policy(body, a, s),
-            delete=lambda s, a, i: sla_api.delete_policy(i, a, s),
+            create=lambda s, a, body: sla.add_policy(session=s, data=body),
+            delete=lambda s, a, i: sla.remove_policy(session=s, policy_id=i),
             choices={"category_code": _categories},
         ),
         Section(
@@ -244,13 +247,13 @@ SECTIONS: dict[str, Section] = {
             read=UserRead,
             columns=("username", "full_name", "role", "unit", "is_active", "last_login_at"),
             list_rows=lambda s, a, q, offset: _page(
-                users_api.list_users(a, s, role=None, unit_id=None, q=q, offset=offset, limit=SHOWN)
+                accounts.list_users(session=s, role=None, unit_id=None, query=q, offset=offset, limit=SHOWN)
             ),
-            get=lambda s, a, i: users_api.read_user(i, a, s),
+            get=lambda s, a, i: accounts.get_user(session=s, user_id=i),
             create_body=UserCreate,
-            create=lambda s, a, body: users_api.create_user(body, a, s),
+            create=lambda s, a, body: accounts.create_user(session=s, data=body),
             update_body=UserUpdate,
-            update=lambda s, a, i, body: users_api.update_user(i, body, a, s),
+            update=lambda s, a, i, body: accounts.update_user(session=s, actor=a, user_id=i, data=body),
             choices={"unit_id": _units},
             current=lambda read: {"unit_id": read.unit.id if read.unit else None},  # type: ignore[attr-defined]
             search_hint=("tên đăng nhập, họ tên hoặc số điện thoại", "username, name or phone"),
