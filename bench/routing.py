@@ -278,7 +278,7 @@ def prepare(engine: Engine) -> Setup:
     started = time.perf_counter()
     admin_execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)', f'CREATE DATABASE "{BENCH_DB}"')
     run_command(["migrate"], {**os.environ, "DATABASE_URL": DATABASE_URL}, timeout=300)
-    features = load_features(NATIONAL_FILE)
+    features = load_features(path=NATIONAL_FILE)
     with Session(engine) as session:
         progress("demo seed (Thái Nguyên)")
         seed_demo(session)

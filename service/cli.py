@@ -79,13 +79,13 @@ def seed_demo(once: bool, days: int, per_day: float, seed: int) -> None:
     DAYS of reports up to now through the real services (service/demo/history.py)."""
     import time
 
+    from sqlmodel import Session
+
     import service.receivers  # noqa: F401  the demo's lines are audited and notified like any other
     from service.core.database import session_scope
     from service.demo import history
     from service.demo.seed import already_seeded
     from service.demo.seed import seed_demo as run_seed
-    from sqlmodel import Session
-
     from service.media.storage import LocalStorage, get_storage
 
     with session_scope() as session:
@@ -139,7 +139,7 @@ def import_areas_command(path: Path) -> None:
 
     try:
         with session_scope() as session:
-            report = import_areas(session=session, features=load_features(path))
+            report = import_areas(session=session, features=load_features(path=path))
     except PhanAnhError as error:
         raise click.ClickException(f"{error.detail_message_en} ({error.field})") from error
     click.echo(f"created: {report.created}, updated: {report.updated}, repaired: {len(report.repaired)}")
@@ -203,13 +203,12 @@ def create_user(
     """Create an account. The password is prompted for (never an argument, so it stays out
     of shell history and process lists)."""
     from pydantic import ValidationError
-    from sqlmodel import select
 
     from service.accounts.schemas import UserCreate
     from service.accounts.service import create_user as create
     from service.core.database import session_scope
     from service.core.errors import PhanAnhError
-    from service.units.models import Unit
+    from service.units import repository as units
 
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
@@ -221,9 +220,10 @@ def create_user(
         with session_scope() as session:
             unit_id = None
             if unit_code:
-                unit_id = session.exec(select(Unit.id).where(Unit.code == unit_code)).first()
-                if unit_id is None:
+                unit = units.get_by_code(session, unit_code)
+                if unit is None:
                     raise click.ClickException(f"no unit with code {unit_code}")
+                unit_id = unit.id
             data = UserCreate(
                 username=username,
                 full_name=full_name,

@@ -27,13 +27,14 @@ def audit_line(session: Session, complaint: Complaint, line: ComplaintEvent) -> 
     # The actor is read back from the line: a system line (a worker, beat) has none.
     actor = audit.Caller(id=line.actor_id, role=line.actor_role) if line.actor_role else audit.SYSTEM
     audit.record(
-        session,
+        session=session,
         actor=actor,
         action=f"complaint.{line.action}",
         object_type="complaint",
         object_id=complaint.id,
         before={"status": line.from_status} if line.from_status else None,
         after={"status": line.to_status, "note": line.note, "internal_note": line.internal_note, "data": line.data},
+        at=line.at,
     )
 
 

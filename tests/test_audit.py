@@ -36,7 +36,7 @@ def events_about(session, object_type: str, object_id) -> list[AuditEvent]:
 def record_events(session, tag: str, count: int) -> list[int]:
     for i in range(count):
         audit.record(
-            session, actor=audit.SYSTEM, action="test.event", object_type="test", object_id=tag, after={"i": i}
+            session=session, actor=audit.SYSTEM, action="test.event", object_type="test", object_id=tag, after={"i": i}
         )
     session.commit()
     return [e.id for e in events_about(session, "test", tag)]
@@ -170,9 +170,9 @@ def test_changing_ones_own_account_is_recorded_as_done_by_oneself(client, db):
 def test_an_event_of_a_rolled_back_savepoint_or_request_is_not_written(client, auth, db):
     tag_dropped, tag_kept = unique("dropped-"), unique("kept-")
     nested = db.begin_nested()
-    audit.record(db, actor=audit.SYSTEM, action="test.event", object_type="test", object_id=tag_dropped)
+    audit.record(session=db, actor=audit.SYSTEM, action="test.event", object_type="test", object_id=tag_dropped)
     nested.rollback()
-    audit.record(db, actor=audit.SYSTEM, action="test.event", object_type="test", object_id=tag_kept)
+    audit.record(session=db, actor=audit.SYSTEM, action="test.event", object_type="test", object_id=tag_kept)
     db.commit()
     assert events_about(db, "test", tag_dropped) == []
     assert len(events_about(db, "test", tag_kept)) == 1
@@ -198,7 +198,7 @@ def test_values_json_changes_on_the_way_through_postgresql_still_verify(db):
         "nul": "a\x00b",
         "when": utcnow(),
     }
-    audit.record(db, actor=None, action="test.event", object_type="test", object_id=tag, after=after)
+    audit.record(session=db, actor=None, action="test.event", object_type="test", object_id=tag, after=after)
     db.commit()
     stored = events_about(db, "test", tag)[0]
     assert stored.after["nan"] is None and stored.after["nul"] == "ab"  # type: ignore[index]

@@ -116,7 +116,7 @@ def parse_features(*, raw: bytes, field: str) -> list[dict[str, Any]]:
 
 
 def load_features(
-    # Not yet keyword-only: service/cli.py, service/demo/seed.py and bench/routing.py pass it by position.
+    *,
     path: Path,
 ) -> list[dict[str, Any]]:
     try:

@@ -87,15 +87,15 @@ def _text(value: Any, length: int) -> str | None:
 
 
 def record(
-    # Not yet keyword-only: service/receivers.py passes the session by position.
-    session: Session,
     *,
+    session: Session,
     actor: Actor,
     action: str,
     object_type: str,
     object_id: Any,
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
+    at: datetime | None = None,
 ) -> None:
     """Add an event to the session's transaction; it is written if and when that commits.
 
@@ -110,7 +110,7 @@ def record(
     else:
         actor_id, actor_role = None, ANONYMOUS
     values = {
-        "at": utcnow(),
+        "at": at or utcnow(),
         "actor_id": actor_id,
         "actor_role": _text(actor_role, 20),
         "action": _text(action, 60),
@@ -256,7 +256,7 @@ def _ended(session: Session, transaction: SessionTransaction) -> None:
 
 
 def page_of(
-    # Not yet keyword-only: service/reports/router.py passes them by position.
+    *,
     session: Session,
     events: Sequence[AuditEvent],
     limit: int,

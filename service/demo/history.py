@@ -144,6 +144,7 @@ class Fate:
     ack_fraction: float  # of the acknowledgement allowance
     work_fraction: float  # of the resolution allowance
     start_hours: float
+    dispatch_hours: float  # working hours before a dispatcher looks at it, when one must
     info: bool
     answer_hours: float | None  # None: the citizen never answers
     extension_days: int
@@ -213,6 +214,7 @@ def _fate(rng: random.Random) -> Fate:
         ack_fraction=rng.lognormvariate(math.log(0.3), 0.9),
         work_fraction=rng.lognormvariate(math.log(0.45), 0.6),
         start_hours=rng.uniform(0.2, 3),
+        dispatch_hours=rng.lognormvariate(math.log(2.5), 0.9),
         info=rng.random() < 0.1,
         answer_hours=rng.uniform(2, 72) if rng.random() < 0.85 else None,
         extension_days=rng.choice([2, 3, 5]) if rng.random() < 0.07 else 0,
@@ -234,7 +236,7 @@ class _Wards:
         self.codes: list[str] = []
         self.weights: list[float] = []
         self._shapes: dict[str, Any] = {}
-        for feature in load_features(WARDS_FILE):
+        for feature in load_features(path=WARDS_FILE):
             props = feature["properties"]
             code = str(props["code"])
             geometry = shape(feature["geometry"])
@@ -277,6 +279,13 @@ def plan(*, seed: int, days: int, per_day: float, end: datetime, citizens: int) 
             ward = rng.choices(wards.codes, weights=wards.weights)[0]
             lat, lon = wards.point(rng, ward)
             fate = _fate(rng)
+            if fate.duplicate:
+                # Someone else reports what a neighbour reported in the last days, a few
+                # metres away: the officer finds it among the duplicate candidates.
+                recent = [a for a in arrivals[-300:] if a.category == category and at - a.at < timedelta(days=5)]
+                if recent:
+                    earlier = rng.choice(recent)
+                    ward, lat, lon = earlier.ward, earlier.lat + 0.00008, earlier.lon - 0.00006
             photos = [_photo(rng) for _ in range(rng.choice([1, 1, 1, 1, 2, 3]))]
             if rng.random() < 0.04:  # taken about 3 km away from the pin
                 photos[0] = _photo(rng, gps=(lat + 0.02, lon + 0.02))
@@ -322,6 +331,10 @@ class _Life:
     arrival: Arrival
     complaint_id: uuid.UUID | None = None
     resolved_times: int = 0
+    # Each of these happens once in a report's life, however often it comes back.
+    returned: bool = False
+    transferred: bool = False
+    reassigned: bool = False
 
 
 class _Player:
@@ -412,7 +425,7 @@ def _submit(player: _Player, life: _Life, now: datetime) -> None:
     fate = arrival.fate
     complaint = submitted.complaint
     if complaint.status == ComplaintStatus.submitted:
-        player.at(player.after_work(now, 1.5), life, _dispatch)
+        player.at(player.after_work(now, fate.dispatch_hours), life, _dispatch)
     elif fate.spam:
         player.at(player.after_work(now, 2), life, _reject)
     else:
@@ -478,7 +491,8 @@ def _acknowledge(player: _Player, life: _Life, now: datetime) -> None:
     fate = life.arrival.fate
     if officer is None:
         return
-    if fate.return_ and complaint.current_unit_id is not None:
+    if fate.return_ and not life.returned and complaint.current_unit_id is not None:
+        life.returned = True
         if player.attempt(
             workflow.return_to_dispatcher,
             session=player.session,
@@ -487,9 +501,10 @@ def _acknowledge(player: _Player, life: _Life, now: datetime) -> None:
             body=ReturnBody(reason="Không thuộc thẩm quyền của đơn vị."),
             now=now,
         ):
-            player.at(player.after_work(now, 2), life, _dispatch)
+            player.at(player.after_work(now, fate.dispatch_hours), life, _dispatch)
         return
-    if fate.transfer and not life.resolved_times:
+    if fate.transfer and not life.transferred:
+        life.transferred = True
         other = _another_unit(player, complaint)
         if other and player.attempt(
             workflow.transfer,
@@ -502,7 +517,8 @@ def _acknowledge(player: _Player, life: _Life, now: datetime) -> None:
             moved = player.complaint(life)
             player.at(player.after_work(now, _ack_hours(player, moved, fate)), life, _acknowledge_only)
         return
-    if fate.reassign and not life.resolved_times and _reassign(player, complaint, now):
+    if fate.reassign and not life.reassigned and _reassign(player, complaint, now):
+        life.reassigned = True
         player.at(player.after_work(now, 1), life, _acknowledge_only)
         return
     _acknowledge_only(player, life, now)
@@ -521,7 +537,7 @@ def _acknowledge_only(player: _Player, life: _Life, now: datetime) -> None:
         body=NoteBody(),
         now=now,
     ):
-        if life.arrival.fate.duplicate and _merge_duplicate(player, life, officer, now):
+        if life.arrival.fate.duplicate and not life.resolved_times and _merge_duplicate(player, life, officer, now):
             return
         player.at(player.after_work(now, life.arrival.fate.start_hours), life, _start)
 

@@ -3,16 +3,14 @@ demo account per role. Safe to run again: everything is matched by its code."""
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import cast
 
-from sqlalchemy import func
-from sqlalchemy.dialects.postgresql import insert
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from service.areas.models import Area
 from service.areas.service import import_areas, load_features
 from service.categories.models import Category, CategoryGroup
 from service.core.settings import get_settings
+from service.demo import repository
 from service.demo.catalogue import (
     ACCOUNTS,
     CATEGORIES,
@@ -42,15 +40,7 @@ class SeedReport:
 
 
 def already_seeded(session: Session) -> bool:
-    return session.exec(select(User.id).where(User.username == DEMO_ADMIN)).first() is not None
-
-
-def _upsert(session: Session, model: type, key: str, rows: list[dict]) -> None:
-    statement = insert(model).values(rows)
-    update = {c: statement.excluded[c] for c in rows[0] if c != key}
-    if "updated_at" in model.__table__.c:  # type: ignore[attr-defined]
-        update["updated_at"] = func.now()
-    session.execute(statement.on_conflict_do_update(index_elements=[key], set_=update))
+    return DEMO_ADMIN in repository.usernames(session)
 
 
 def _seed_units(session: Session, areas: list[Area]) -> int:
@@ -71,9 +61,9 @@ def _seed_units(session: Session, areas: list[Area]) -> int:
         {"code": code, "name": name, "name_en": name_en, "kind": kind.value, "is_active": True}
         for code, kind, name, name_en in PROVINCE_UNITS
     ]
-    _upsert(session, Unit, "code", rows)
+    repository.upsert(session, Unit, "code", rows)
     # An id read back from the table is never None; the model allows None only before insert.
-    unit_ids = cast(dict[str, int], dict(session.exec(select(Unit.code, col(Unit.id))).all()))
+    unit_ids = repository.unit_ids_by_code(session)
     for area in areas:
         for suffix, *_ in WARD_UNITS:
             units_repository.set_areas(session, unit_ids[f"{area.code}-{suffix}"], [area.id])  # type: ignore[list-item]
@@ -84,8 +74,8 @@ def _seed_units(session: Session, areas: list[Area]) -> int:
 
 def _seed_rules(session: Session, areas: list[Area]) -> int:
     # An id read back from the table is never None; the model allows None only before insert.
-    unit_ids = cast(dict[str, int], dict(session.exec(select(Unit.code, col(Unit.id))).all()))
-    category_ids = dict(session.exec(select(Category.code, Category.id)).all())
+    unit_ids = repository.unit_ids_by_code(session)
+    category_ids = repository.category_ids_by_code(session)
     wanted: list[tuple[int | None, str | None, int | None, int]] = []
     for area in areas:
         wanted.append((None, None, area.id, unit_ids[f"{area.code}-KTHT"]))
@@ -93,7 +83,7 @@ def _seed_rules(session: Session, areas: list[Area]) -> int:
             wanted.append((None, group, area.id, unit_ids[f"{area.code}-{suffix}"]))
     for category, unit_code in PROVINCE_CATEGORY_UNITS.items():
         wanted.append((category_ids[category], None, None, unit_ids[unit_code]))
-    existing = {(r.category_id, r.group_code, r.area_id, r.unit_id) for r in session.exec(select(RoutingRule)).all()}
+    existing = repository.rule_keys(session)
     missing = [key for key in wanted if key not in existing]
     session.add_all(
         RoutingRule(category_id=c, group_code=g, area_id=a, unit_id=u, note="demo") for c, g, a, u in missing
@@ -111,8 +101,8 @@ def _demo_accounts(areas: list[Area]) -> list[tuple[str, str, str, str | None, s
 def _seed_accounts(session: Session, areas: list[Area]) -> int:
     # One hash for every demo account: hashing hundreds of passwords would take seconds.
     password_hash = hash_password(get_settings().demo_password.get_secret_value())
-    existing = set(session.exec(select(User.username)).all())
-    unit_ids = dict(session.exec(select(Unit.code, Unit.id)).all())
+    existing = repository.usernames(session)
+    unit_ids = repository.unit_ids_by_code(session)
     created = 0
     for username, full_name, role, unit_code, phone in _demo_accounts(areas):
         if username in existing:
@@ -132,10 +122,10 @@ def _seed_accounts(session: Session, areas: list[Area]) -> int:
 
 
 def seed_demo(session: Session) -> SeedReport:
-    import_areas(session=session, features=load_features(WARDS_FILE))
+    import_areas(session=session, features=load_features(path=WARDS_FILE))
     session.flush()
-    areas = list(session.exec(select(Area).where(Area.province_code == "19").order_by(col(Area.code))).all())
-    _upsert(
+    areas = repository.wards_of(session, province_code="19")
+    repository.upsert(
         session,
         CategoryGroup,
         "code",
@@ -144,7 +134,7 @@ def seed_demo(session: Session) -> SeedReport:
             for i, (code, name, name_en) in enumerate(GROUPS)
         ],
     )
-    _upsert(
+    repository.upsert(
         session,
         Category,
         "code",

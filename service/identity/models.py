@@ -63,8 +63,7 @@ class User(SQLModel, table=True):
     updated_at: datetime = updated_at_field()
 
     # Joined eagerly: every authenticated request needs the caller's unit.
-    unit: Optional["Unit"] = Relationship(
-       sa_relationship_kwargs={"lazy": "joined"})
+    unit: Optional["Unit"] = Relationship(sa_relationship_kwargs={"lazy": "joined"})
 
 
 class RefreshToken(SQLModel, table=True):

@@ -4,13 +4,11 @@ import logging
 import uuid
 from datetime import datetime
 
-from geoalchemy2 import Geography
-from sqlalchemy import BigInteger, cast, func, literal
-from sqlalchemy.dialects.postgresql import BIT
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
-from service.media import imaging
+from service.media import imaging, repository
 from service.media.storage import Storage
+from service.reports import repository as reports
 from service.reports import timeline
 from service.reports.models import Complaint, Photo, PhotoKind, PhotoStatus
 
@@ -25,19 +23,8 @@ LOCATION_TOLERANCE_M = 500.0
 REUSE_MAX_DISTANCE = 6
 
 
-def _lock(session: Session, photo_id: uuid.UUID) -> Photo | None:
-    return session.exec(select(Photo).where(Photo.id == photo_id).with_for_update()).first()
-
-
 def distance_m(*, session: Session, complaint_id: uuid.UUID, lat: float, lon: float) -> float:
-    point = func.ST_SetSRID(func.ST_MakePoint(lon, lat), 4326)
-    return float(
-        session.exec(
-            select(func.ST_Distance(cast(Complaint.location, Geography), cast(point, Geography))).where(
-                Complaint.id == complaint_id
-            )
-        ).one()
-    )
+    return repository.distance_from_report_m(session, complaint_id, lat=lat, lon=lon)
 
 
 def find_reuse(*, session: Session, phash: int, complaint: Complaint) -> str | None:
@@ -46,19 +33,9 @@ def find_reuse(*, session: Session, phash: int, complaint: Complaint) -> str | N
     Looking at the first use, not any use, keeps the picture's author clean: a citizen who
     re-sends their own photo is not flagged because someone else copied it meanwhile.
     """
-    differing = func.bit_count(cast(cast(Photo.phash, BigInteger).op("#")(literal(phash, BigInteger)), BIT(64)))
-    first_use = session.exec(
-        select(Complaint.code, Complaint.citizen_id)
-        .join(Photo, col(Photo.complaint_id) == Complaint.id)
-        .where(
-            col(Photo.phash).is_not(None),
-            Complaint.id != complaint.id,
-            Complaint.submitted_at <= complaint.submitted_at,
-            differing <= REUSE_MAX_DISTANCE,
-        )
-        .order_by(col(Complaint.submitted_at))
-        .limit(1)
-    ).first()
+    first_use = repository.first_use_of_picture(
+        session, phash=phash, complaint=complaint, max_distance=REUSE_MAX_DISTANCE
+    )
     if first_use is None or first_use[1] == complaint.citizen_id:
         return None
     return first_use[0]
@@ -74,11 +51,11 @@ def process_photo(
     Storage and database errors propagate, for the task to retry; a picture that cannot
     be decoded is marked failed at once, since retrying would not help.
     """
-    photo = _lock(session, photo_id)
+    photo = repository.lock_photo(session, photo_id)
     if photo is None or photo.status != PhotoStatus.pending:
         return photo.status if photo else None
     photo.attempts = attempt
-    complaint = session.get(Complaint, photo.complaint_id)
+    complaint = reports.get(session, photo.complaint_id)
     assert complaint is not None
     try:
         processed = imaging.process(storage.get(photo.original_key))
@@ -145,10 +122,10 @@ def _fail(session: Session, photo: Photo, complaint: Complaint, reason: str, now
 
 def give_up(*, session: Session, photo_id: uuid.UUID, reason: str, now: datetime) -> None:
     """Retries exhausted: the photo is shown as failed with why, instead of pending forever."""
-    photo = _lock(session, photo_id)
+    photo = repository.lock_photo(session, photo_id)
     if photo is None or photo.status != PhotoStatus.pending:
         return
-    complaint = session.get(Complaint, photo.complaint_id)
+    complaint = reports.get(session, photo.complaint_id)
     assert complaint is not None
     _fail(session, photo, complaint, reason, now)
 
@@ -156,11 +133,4 @@ def give_up(*, session: Session, photo_id: uuid.UUID, reason: str, now: datetime
 def stranded(*, session: Session, older_than: datetime, limit: int = 500) -> list[uuid.UUID]:
     """Photos still pending long after upload: their task was lost (Redis was down when
     the report committed). Sending them again is safe: processing skips what is done."""
-    return list(
-        session.exec(
-            select(Photo.id)
-            .where(Photo.status == PhotoStatus.pending, col(Photo.created_at) < older_than)
-            .order_by(col(Photo.created_at))
-            .limit(limit)
-        )
-    )
+    return repository.pending_photo_ids(session, uploaded_before=older_than, limit=limit)

@@ -154,6 +154,8 @@ def on_line(session: Session, complaint: Complaint, line: ComplaintEvent) -> lis
             if item.tell_actor or user_id != line.actor_id
         ],
         complaint_id=complaint.id,
+        # The line's own time: a notification is as old as what it tells of.
+        now=line.at,
     )
 
 

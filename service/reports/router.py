@@ -31,4 +31,4 @@ def complaint_events(
         after_id=cursor or 0,
         limit=limit + 1,
     )
-    return page_of(session, events, limit)
+    return page_of(session=session, events=events, limit=limit)

@@ -5,7 +5,8 @@ from collections.abc import Sequence
 from sqlmodel import Session
 
 from service.areas import repository as areas
-from service.categories.models import Category
+from service.categories import repository as categories
+from service.identity import repository as identity
 from service.identity.models import User
 from service.reports import repository, timeline
 from service.reports.models import Complaint, Photo, PhotoStatus, flags_of
@@ -27,7 +28,7 @@ from service.reports.schemas import (
     TimelineEntry,
 )
 from service.reports.signing import signed_url
-from service.units.models import Unit
+from service.units import repository as units
 
 
 def photo_read(photo: Photo, audience: Audience, viewer: User | None = None) -> PhotoRead:
@@ -58,11 +59,11 @@ def complaint_read(
     """The report as ``audience`` may see it; ``viewer`` is who asks (staff's links to
     originals are signed for them)."""
     lat, lon = repository.coordinates(session, complaint.id)
-    category = session.get(Category, complaint.category_id)
+    category = categories.get(session, complaint.category_id)
     area = areas.get(session, complaint.area_id)
     staff = audience == Audience.staff
     events = repository.events_of(session, complaint.id, public_only=not staff)
-    actors = {u.id: u for u in (session.get(User, i) for i in {e.actor_id for e in events if e.actor_id}) if u}
+    actors = {u.id: u for u in (identity.get_user(session, i) for i in {e.actor_id for e in events if e.actor_id}) if u}
     entries = []
     for event in events:
         vi, en = timeline.label(event.action)
@@ -81,12 +82,12 @@ def complaint_read(
                 details=event.data if staff else None,
             )
         )
-    original = session.get(Complaint, complaint.duplicate_of_id) if complaint.duplicate_of_id else None
-    unit = session.get(Unit, complaint.current_unit_id) if complaint.current_unit_id else None
-    officer = session.get(User, complaint.current_officer_id) if complaint.current_officer_id else None
+    original = repository.get(session, complaint.duplicate_of_id) if complaint.duplicate_of_id else None
+    unit = units.get(session, complaint.current_unit_id) if complaint.current_unit_id else None
+    officer = identity.get_user(session, complaint.current_officer_id) if complaint.current_officer_id else None
     reporter = None
     if audience == Audience.staff:
-        citizen = session.get(User, complaint.citizen_id)
+        citizen = identity.get_user(session, complaint.citizen_id)
         assert citizen is not None
         reporter = Reporter(id=citizen.id, full_name=citizen.full_name, phone=citizen.phone)  # type: ignore[arg-type]
     return ComplaintRead(
@@ -142,14 +143,14 @@ def summaries(session: Session, complaints: Sequence[Complaint]) -> list[Complai
     for photo in repository.photos_of(session, ids):
         if photo.status == PhotoStatus.ready and photo.complaint_id not in thumbs:
             thumbs[photo.complaint_id] = signed_url(photo.id, "thumb")
-    categories = {c.id: c for c in (session.get(Category, i) for i in {c.category_id for c in complaints}) if c}
+    categories_by_id = {c.id: c for c in (categories.get(session, i) for i in {c.category_id for c in complaints}) if c}
     wards = {a.id: a for a in (areas.get(session, i) for i in {c.area_id for c in complaints}) if a}
     return [
         ComplaintSummary(
             id=c.id,
             code=c.code,
             status=c.status,
-            category=CategoryBrief.model_validate(categories[c.category_id]),
+            category=CategoryBrief.model_validate(categories_by_id[c.category_id]),
             area=AreaBrief.model_validate(wards[c.area_id]),
             description=c.description,
             submitted_at=c.submitted_at,

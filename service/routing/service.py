@@ -12,6 +12,7 @@ from service.reports.models import Complaint, ComplaintStatus
 from service.routing import repository
 from service.routing.rules import Facts, decide
 from service.sla import service as sla
+from service.units import repository as units
 from service.units.models import Unit
 
 
@@ -29,7 +30,7 @@ def decide_for(*, session: Session, category: Category, area: Area) -> tuple[Uni
     )
     if rule is None:
         return None, None, DispatchReason.no_rule
-    unit = session.get(Unit, rule.unit_id)
+    unit = units.get(session, rule.unit_id)
     if unit is None or not unit.is_active:
         return None, rule.id, DispatchReason.unit_inactive
     return unit, rule.id, None

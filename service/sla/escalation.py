@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import IntEnum
 
-from sqlalchemy.dialects.postgresql import insert
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
+from service.reports import repository as reports
 from service.reports import timeline
 from service.reports.models import IN_HAND_STATUSES, Complaint, ComplaintStatus
+from service.sla import repository
 from service.sla.calendar import WorkingCalendar
-from service.sla.models import Escalation
 from service.sla.service import ACK_CLOCK, calendar
 
 
@@ -61,27 +61,14 @@ def clock_of(complaint: Complaint) -> tuple[str, int | None]:
 def scan(*, session: Session, now: datetime) -> list[Due]:
     """Every level a report in hand has reached and not yet fired, on the clock running
     now. Reports whose three levels have all fired for this deadline are skipped in SQL."""
-    fired_all = (
-        select(Escalation.complaint_id)
-        .where(
-            Escalation.complaint_id == Complaint.id,
-            Escalation.due_at == Complaint.due_at,
-            Escalation.level == Level.escalated,
-        )
-        .exists()
+    candidates = repository.reports_to_escalate(
+        session, statuses=IN_HAND_STATUSES - {ComplaintStatus.awaiting_info}, last_level=Level.escalated
     )
-    candidates = session.exec(
-        select(Complaint).where(
-            col(Complaint.status).in_(IN_HAND_STATUSES - {ComplaintStatus.awaiting_info}),
-            col(Complaint.due_at).is_not(None),
-            ~fired_all,
-        )
-    ).all()
     if not candidates:
         return []
     fired = {
         (row.complaint_id, row.clock, Level(row.level), row.due_at)
-        for row in session.exec(select(Escalation).where(col(Escalation.complaint_id).in_([c.id for c in candidates])))
+        for row in repository.escalations_of(session, [c.id for c in candidates])
     }
     cal = calendar(session=session)
     due: list[Due] = []
@@ -99,16 +86,12 @@ def scan(*, session: Session, now: datetime) -> list[Due]:
 def fire(*, session: Session, due: Due, now: datetime) -> bool:
     """Record the level once; False when it had already fired (a retry, a second beat)
     or no longer applies (the report moved on, its deadline changed)."""
-    complaint = session.get(Complaint, due.complaint_id)
+    complaint = reports.get(session, due.complaint_id)
     if complaint is None or complaint.due_at != due.due_at or clock_of(complaint)[0] != due.clock:
         return False
-    inserted = session.execute(
-        insert(Escalation)
-        .values(complaint_id=due.complaint_id, clock=due.clock, level=int(due.level), due_at=due.due_at)
-        .on_conflict_do_nothing()
-        .returning(col(Escalation.complaint_id))
-    ).first()
-    if inserted is None:
+    if not repository.insert_escalation(
+        session, complaint_id=due.complaint_id, clock=due.clock, level=int(due.level), due_at=due.due_at
+    ):
         return False
     timeline.record(
         session,

@@ -9,14 +9,15 @@ clock; an approved extension moves its deadline.
 
 from datetime import datetime, timedelta
 
-from sqlmodel import Session, col, or_, select
+from sqlmodel import Session
 
 from service.categories.models import Priority
 from service.core.settings import get_settings
-from service.reports import repository
+from service.reports import repository as reports
 from service.reports.models import Complaint, ComplaintStatus
+from service.sla import repository
 from service.sla.calendar import WorkingCalendar
-from service.sla.models import CalendarDay, DayKind, SlaPolicy
+from service.sla.models import DayKind
 
 # Which deadline runs in which state; the others run none.
 ACK_CLOCK = frozenset({ComplaintStatus.assigned, ComplaintStatus.reopened})
@@ -25,7 +26,7 @@ RESOLVE_CLOCK = frozenset({ComplaintStatus.acknowledged, ComplaintStatus.in_prog
 
 def calendar(*, session: Session) -> WorkingCalendar:
     """The national calendar with the days administrators set apart (a small table)."""
-    days = session.exec(select(CalendarDay)).all()
+    days = repository.calendar_days(session)
     return WorkingCalendar(
         extra_days_off=frozenset(d.day for d in days if d.kind == DayKind.off),
         substitute_working_days=frozenset(d.day for d in days if d.kind == DayKind.work),
@@ -35,12 +36,7 @@ def calendar(*, session: Session) -> WorkingCalendar:
 def allowed(*, session: Session, category_id: int, priority: str) -> tuple[timedelta, timedelta]:
     """Working time to acknowledge and to resolve: the policy for this category and
     priority, else for the category, else for the priority, else the settings' default."""
-    policies = session.exec(
-        select(SlaPolicy).where(
-            or_(col(SlaPolicy.category_id).is_(None), SlaPolicy.category_id == category_id),
-            or_(col(SlaPolicy.priority).is_(None), SlaPolicy.priority == priority),
-        )
-    ).all()
+    policies = repository.policies_for(session, category_id=category_id, priority=priority)
     if policies:
         best = max(policies, key=lambda p: (p.category_id is not None, p.priority is not None))
         return timedelta(minutes=best.ack_minutes), timedelta(minutes=best.resolve_minutes)
@@ -118,7 +114,7 @@ def unit_segments(*, session: Session, complaint: Complaint, until: datetime) ->
     holders: list[tuple[datetime, str]] = [(complaint.submitted_at, DISPATCH)]
     pauses: list[tuple[datetime, datetime | None]] = []
     end = until
-    for event in repository.events_of(session, complaint.id, public_only=False):
+    for event in reports.events_of(session, complaint.id, public_only=False):
         if event.action in _HANDOVERS:
             holders.append((event.at, str(event.data.get(_HANDOVERS[event.action]))))
         elif event.action == "returned":

@@ -25,6 +25,7 @@ from service.core.geojson import feature_collection
 from service.core.redis import get_redis
 from service.core.settings import get_settings
 from service.core.timeutil import format_local, to_local, utcnow
+from service.identity import repository as identity
 from service.identity.models import Role, User
 from service.identity.policies import ACCESS_COOKIE, client_address
 from service.identity.security import decode_access_token
@@ -127,7 +128,7 @@ def web_user(request: Request, session: SessionDep) -> User:
             claims = decode_access_token(token)
         except PhanAnhError:
             claims = None
-        user = session.get(User, claims.user_id) if claims else None
+        user = identity.get_user(session, claims.user_id) if claims else None
         if user is not None and claims is not None and user.is_active and user.role == claims.role:
             request_context.set_caller(user.id, user.role)
             return user

@@ -27,7 +27,7 @@ from service.reports.errors import InvalidSubmission, MissingPhoto, PhotoInvalid
 from service.reports.models import IN_HAND_STATUSES, Complaint, ComplaintStatus, flags_of
 from service.reports.policies import Audience
 from service.reports.schemas import ComplaintRead, HandlingUnit
-from service.units.models import Unit
+from service.units import repository as units
 from service.workflow import repository, service
 from service.workflow.errors import (
     ExtensionPending,
@@ -76,7 +76,7 @@ ACTION_ERRORS = (NotAuthenticated, PermissionDenied, NotYourReport, NotFound, In
 
 def _units_of(session: Any, complaints: Sequence[Complaint]) -> dict[int, HandlingUnit]:
     ids = {c.current_unit_id for c in complaints if c.current_unit_id}
-    return {u.id: HandlingUnit.model_validate(u) for u in (session.get(Unit, i) for i in ids) if u and u.id}
+    return {u.id: HandlingUnit.model_validate(u) for u in (units.get(session, i) for i in ids) if u and u.id}
 
 
 def _act(

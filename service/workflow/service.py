@@ -8,12 +8,14 @@ from typing import Any
 
 from sqlmodel import Session
 
-from service.categories.models import Category
+from service.categories import repository as categories
 from service.core.errors import NotFound
 from service.core.settings import get_settings
+from service.identity import repository as identity
 from service.identity.models import Role, User
 from service.media.storage import Storage
 from service.media.uploads import Upload, check_photos, store_photos
+from service.reports import repository as reports
 from service.reports import timeline
 from service.reports.models import (
     OPEN_STATUSES,
@@ -108,7 +110,7 @@ def _active_unit(session: Session, code: str) -> Unit:
 
 
 def _hand_to(session: Session, complaint: Complaint, unit: Unit, now: datetime) -> User:
-    category = session.get(Category, complaint.category_id)
+    category = categories.get(session, complaint.category_id)
     assert category is not None
     officer = hand_to_unit(session=session, complaint=complaint, unit=unit, category=category, now=now)
     if officer is None:
@@ -141,7 +143,7 @@ def transfer(*, session: Session, user: User, complaint_id: uuid.UUID, body: Tra
         raise SameUnit(field="unit_code")
     before, from_unit, from_officer = complaint.status, complaint.current_unit_id, complaint.current_officer_id
     officer = _hand_to(session, complaint, unit, now)
-    previous = session.get(Unit, from_unit) if from_unit else None
+    previous = units.get(session, from_unit) if from_unit else None
     _line(
         session,
         user,
@@ -165,7 +167,7 @@ def return_to_dispatcher(
 ) -> Complaint:
     complaint = _begin(session, user, Action.return_, complaint_id)
     from_unit, from_officer = complaint.current_unit_id, complaint.current_officer_id
-    previous = session.get(Unit, from_unit) if from_unit else None
+    previous = units.get(session, from_unit) if from_unit else None
     before = _move(complaint, Action.return_)
     complaint.current_unit_id = None
     complaint.current_officer_id = None
@@ -186,7 +188,7 @@ def return_to_dispatcher(
 
 def reassign(*, session: Session, user: User, complaint_id: uuid.UUID, body: ReassignBody, now: datetime) -> Complaint:
     complaint = _begin(session, user, Action.reassign, complaint_id)
-    officer = session.get(User, body.officer_id)
+    officer = identity.get_user(session, body.officer_id)
     if (
         officer is None
         or not officer.is_active
@@ -237,7 +239,7 @@ def _root(session: Session, complaint: Complaint) -> Complaint:
     seen = {complaint.id}
     while complaint.duplicate_of_id is not None and complaint.duplicate_of_id not in seen:
         seen.add(complaint.duplicate_of_id)
-        parent = session.get(Complaint, complaint.duplicate_of_id)
+        parent = reports.get(session, complaint.duplicate_of_id)
         if parent is None:
             break
         complaint = parent
