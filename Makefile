@@ -1,8 +1,9 @@
-.PHONY: run test lint contract examples bench help
+.PHONY: run test test-fast lint contract examples bench help
 
 help:
 	@echo "make run   - the whole service (API :8000, worker, beat) on private PostGIS + Redis"
 	@echo "make test  - the whole suite on real PostGIS and Redis"
+	@echo "make test-fast - the tests that need no service, in seconds"
 	@echo "make lint  - ruff and mypy"
 
 run:
@@ -11,9 +12,13 @@ run:
 test:
 	@scripts/test.sh
 
+test-fast:
+	@scripts/test-fast.sh
+
 lint:
 	.venv/bin/ruff check service workers tests
 	.venv/bin/mypy service workers
+	.venv/bin/lint-imports --no-cache
 
 # Rewrite mobile_contract/openapi.json from the live app (then describe the change in CHANGELOG.md).
 contract:
@@ -21,7 +26,7 @@ contract:
 
 # Record mobile_contract/examples/ again from real calls (needs the test database services).
 examples:
-	PHANANH_RECORD_EXAMPLES=1 .venv/bin/pytest tests/test_mobile_examples.py -q
+	PHANANH_RECORD_EXAMPLES=1 .venv/bin/pytest tests/mobile_contract/test_mobile_examples.py -q
 
 # The benchmarks, one after the other (bench/README.md): about 20 minutes, all on 127.0.0.1.
 bench:

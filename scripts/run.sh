@@ -56,13 +56,19 @@ if [ $private_redis = 1 ]; then
 fi
 
 "${PHANANH[@]}" migrate
-"${PHANANH[@]}" seed-demo --once
+"${PHANANH[@]}" seed-demo --once --days 0
 
 "${PHANANH[@]}" worker --concurrency 2 &
 pids+=($!)
-"${PHANANH[@]}" beat &
-pids+=($!)
 "${PHANANH[@]}" serve --port "$PORT" &
+pids+=($!)
+# The first start plays PHANANH_DEMO_DAYS (default 90) days of history while the API is
+# already up, a day per commit (the IOC fills as you watch); beat starts once it is done,
+# so its escalations and auto-close run on today, not on a past still being written.
+(
+  "${PHANANH[@]}" seed-demo --once --days "${PHANANH_DEMO_DAYS:-90}" || say "demo history failed; the service runs without it"
+  exec "${PHANANH[@]}" beat
+) &
 pids+=($!)
 
 say "API on http://127.0.0.1:$PORT  (docs: /docs, readiness: /readyz) — Ctrl-C stops everything"

@@ -70,35 +70,42 @@ def migrate() -> None:
 
 
 @main.command("seed-demo")
-@click.option("--once", is_flag=True, help="Do nothing when the demo data is already there.")
+@click.option("--once", is_flag=True, help="Skip the organisation when it is there, the history when any report is.")
 @click.option("--days", type=click.IntRange(0, 3660), default=90, show_default=True, help="Days of history (0: none).")
-@click.option("--per-day", type=click.FloatRange(0, 100_000), default=40, show_default=True, help="Reports a day.")
+@click.option("--per-day", type=click.FloatRange(0, 100_000), default=25, show_default=True, help="Reports a day.")
 @click.option("--seed", type=int, default=2026, show_default=True, help="The same seed gives the same history.")
 def seed_demo(once: bool, days: int, per_day: float, seed: int) -> None:
     """Load the 92 wards of Thái Nguyên, units, categories and demo accounts, then play
     DAYS of reports up to now through the real services (service/demo/history.py)."""
     import time
 
-    from sqlmodel import Session
-
     import service.receivers  # noqa: F401  the demo's lines are audited and notified like any other
     from service.core.database import session_scope
     from service.demo import history
-    from service.demo.seed import already_seeded
+    from service.demo.seed import already_seeded, has_reports
     from service.demo.seed import seed_demo as run_seed
-    from service.media.storage import LocalStorage, get_storage
 
     with session_scope() as session:
-        if once and already_seeded(session):
-            click.echo("demo data already present")
-            return
-        report = run_seed(session)
-    click.echo(
-        f"areas: {report.areas}, units: {report.units}, categories: {report.categories}, "
-        f"new accounts: {report.accounts_created} (password: $PHANANH_DEMO_PASSWORD)"
-    )
+        seeded = once and already_seeded(session)
+        if not seeded:
+            report = run_seed(session)
+    if seeded:
+        click.echo("demo organisation already present")
+    else:
+        click.echo(
+            f"areas: {report.areas}, units: {report.units}, categories: {report.categories}, "
+            f"new accounts: {report.accounts_created} (password: $PHANANH_DEMO_PASSWORD)"
+        )
     if not days:
         return
+    with session_scope() as session:
+        if once and has_reports(session):
+            click.echo("demo history already present")
+            return
+    from sqlmodel import Session
+
+    from service.media.storage import LocalStorage, get_storage
+
     started = time.monotonic()
     storage = get_storage()
     # Local files: one sync per day of history rather than two per photo file.

@@ -21,9 +21,7 @@ _SLOT = int(os.environ.get("PHANANH_TEST_SLOT", "0"))
 TEST_DB = f"phananh_test_{_WORKER}" if _SLOT == 0 else f"phananh_test_s{_SLOT}_{_WORKER}"
 DATABASE_URL = ADMIN_URL.rsplit("/", 1)[0] + f"/{TEST_DB}"
 # Redis databases 1..15, five per slot, one per worker; database 0 is left to `make run`.
-REDIS_URL = (
-    os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379").rstrip("/") + f"/{1 + 5 * _SLOT + _WORKER_INDEX}"
-)
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379").rstrip("/") + f"/{1 + 5 * _SLOT + _WORKER_INDEX}"
 DATA_DIR = tempfile.mkdtemp(prefix=f"phananh-test-{_WORKER}-")
 os.environ.update(
     DATABASE_URL=DATABASE_URL,
@@ -101,8 +99,22 @@ def db(database: str) -> Iterator[Session]:
         connection.close()
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests that need neither PostgreSQL nor Redis nor a process of ours are ``pure``:
+    ``make test-fast`` runs those alone, in seconds."""
+    for item in items:
+        reaches_services = "database" in getattr(item, "fixturenames", ()) or any(
+            item.get_closest_marker(name) for name in ("services", "slow")
+        )
+        if not reaches_services:
+            item.add_marker(pytest.mark.pure)
+
+
 @pytest.fixture(autouse=True)
-def clean_redis() -> Iterator[None]:
+def clean_redis(request: pytest.FixtureRequest) -> Iterator[None]:
+    if "database" not in request.fixturenames:
+        yield  # a pure test: no Redis to clean
+        return
     # Our own keys only: Celery's queues and bindings stay, for workers that outlive a test.
     client = get_redis()
     keys = list(client.scan_iter("phananh:*"))

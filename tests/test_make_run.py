@@ -6,6 +6,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import threading
 import time
 from pathlib import Path
 
@@ -35,8 +36,10 @@ def _start(data_dir: Path, ports: dict[str, int]) -> subprocess.Popen:
         PORT=str(ports["api"]),
         PHANANH_PG_PORT=str(ports["pg"]),
         PHANANH_REDIS_PORT=str(ports["redis"]),
+        # Two days of history: the same generator as the demo's 90, in seconds.
+        PHANANH_DEMO_DAYS="2",
     )
-    return subprocess.Popen(
+    process = subprocess.Popen(
         ["make", "run"],
         cwd=PROJECT_ROOT,
         env=env,
@@ -45,13 +48,29 @@ def _start(data_dir: Path, ports: dict[str, int]) -> subprocess.Popen:
         text=True,
         start_new_session=True,
     )
+    # Read as it comes: a full pipe would stop the service mid-write (its logs are long).
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(process.stdout or ()), daemon=True)
+    reader.start()
+    _OUTPUT[process.pid] = (lines, reader)
+    return process
+
+
+_OUTPUT: dict[int, tuple[list[str], threading.Thread]] = {}
+
+
+def _output(process: subprocess.Popen) -> str:
+    lines, reader = _OUTPUT[process.pid]
+    if process.poll() is not None:
+        reader.join(timeout=10)
+    return "".join(lines)
 
 
 def _wait_ready(process: subprocess.Popen, port: int, seconds: float = 180) -> httpx.Response:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            pytest.fail("make run exited early:\n" + process.communicate()[0])
+            pytest.fail("make run exited early:\n" + _output(process))
         try:
             response = httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2)
             if response.status_code == 200:
@@ -60,18 +79,41 @@ def _wait_ready(process: subprocess.Popen, port: int, seconds: float = 180) -> h
             pass
         time.sleep(0.5)
     os.killpg(process.pid, signal.SIGKILL)
-    pytest.fail("never ready:\n" + process.communicate()[0])
+    process.wait(timeout=30)
+    pytest.fail("never ready:\n" + _output(process))
 
 
 def _interrupt(process: subprocess.Popen) -> str:
     # What Ctrl-C does in a terminal: SIGINT to the whole foreground process group.
     os.killpg(process.pid, signal.SIGINT)
     try:
-        output, _ = process.communicate(timeout=60)
+        process.wait(timeout=60)
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
-        pytest.fail("make run did not stop on Ctrl-C:\n" + process.communicate()[0][-6000:])
-    return output
+        process.wait(timeout=30)
+        pytest.fail("make run did not stop on Ctrl-C:\n" + _output(process)[-6000:])
+    return _output(process)
+
+
+def _wait_for_history(port: int, seconds: float = 180) -> int:
+    """Reports in the IOC's figures once the history has stopped growing."""
+    base = f"http://127.0.0.1:{port}"
+    token = httpx.post(
+        f"{base}/api/v1/auth/token",
+        data={"username": "quantri", "password": os.environ["PHANANH_DEMO_PASSWORD"]},
+        timeout=60,
+    ).json()["access_token"]
+    deadline, previous = time.monotonic() + seconds, -1
+    while time.monotonic() < deadline:
+        summary = httpx.get(
+            f"{base}/api/v1/ioc/summary", headers={"Authorization": f"Bearer {token}"}, timeout=60
+        ).json()
+        total = sum(summary["by_status"].values())
+        if total and total == previous:
+            return total
+        previous = total
+        time.sleep(4)
+    pytest.fail(f"the demo history never settled (last count {previous})")
 
 
 def test_make_run_serves_and_stops_cleanly_and_reuses_its_data():
@@ -85,8 +127,11 @@ def test_make_run_serves_and_stops_cleanly_and_reuses_its_data():
         assert checks["database"]["ok"] and checks["redis"]["ok"]
         ward = httpx.get(f"http://127.0.0.1:{ports['api']}/api/v1/areas", params={"lat": 21.5063, "lon": 105.868})
         assert ward.json()["code"] == "05528"
+        reports = _wait_for_history(ports["api"])
+        assert reports > 10
         output = _interrupt(first)
         assert "creating a private PostgreSQL cluster" in output
+        assert f"history: {reports} reports over 2 days" in output
         assert "stopped" in output
         for name, port in ports.items():
             assert not _port_open(port), f"{name} still listening on {port} after Ctrl-C"
@@ -95,7 +140,8 @@ def test_make_run_serves_and_stops_cleanly_and_reuses_its_data():
         _wait_ready(second, ports["api"])
         output = _interrupt(second)
         assert "creating a private PostgreSQL cluster" not in output
-        assert "demo data already present" in output
+        assert "demo organisation already present" in output
+        assert "demo history already present" in output
     finally:
         pg_data = data_dir / "postgres" / "data"
         if (pg_data / "postmaster.pid").exists():

@@ -14,7 +14,7 @@ from schemathesis.specs.openapi.checks import (
 from service.main import app
 from tests.conftest import DEMO_USERS, login
 
-# The live stream answers for as long as the token lives: tests/test_live_stream.py covers it.
+# The live stream answers for as long as the token lives: tests/notifications/test_live_stream.py covers it.
 schema = schemathesis.openapi.from_asgi("/openapi.json", app).exclude(path="/api/v1/stream")
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]

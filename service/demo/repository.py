@@ -76,3 +76,7 @@ def rule_keys(session: Session) -> set[tuple[int | None, str | None, int | None,
 
 def wards_of(session: Session, *, province_code: str) -> list[Area]:
     return list(session.exec(select(Area).where(Area.province_code == province_code).order_by(col(Area.code))).all())
+
+
+def any_report(session: Session) -> bool:
+    return session.exec(select(Complaint.id).limit(1)).first() is not None

@@ -43,6 +43,10 @@ def already_seeded(session: Session) -> bool:
     return DEMO_ADMIN in repository.usernames(session)
 
 
+def has_reports(session: Session) -> bool:
+    return repository.any_report(session)
+
+
 def _seed_units(session: Session, areas: list[Area]) -> int:
     rows = []
     for area in areas:

@@ -5,10 +5,10 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy import text
 
 from service.core.database import get_engine
 from service.core.redis import get_redis
+from service.health import repository
 
 router = APIRouter(tags=["health"])
 
@@ -32,7 +32,7 @@ def healthz() -> dict[str, str]:
 def _check_database() -> Check:
     try:
         with get_engine().connect() as connection:
-            version = connection.execute(text("SELECT postgis_lib_version()")).scalar_one()
+            version = repository.postgis_version(connection)
         return Check(ok=True, detail=f"PostGIS {version}")
     except Exception as exc:  # any failure means "not ready", and says why
         return Check(ok=False, detail=f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}")
