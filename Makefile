@@ -35,3 +35,4 @@ bench:
 	.venv/bin/python -m bench.routing
 	.venv/bin/python -m bench.queue
 	.venv/bin/python -m bench.ioc
+	.venv/bin/python -m bench.history

@@ -197,7 +197,7 @@ def seeded_service(label: str, database: str, *, keep: bool = False) -> Iterator
         print(f"[{label}] preparing {database} …", flush=True)
         admin_execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)', f'CREATE DATABASE "{database}"')
         run_command(["migrate"], service.env, timeout=300)
-        run_command(["seed-demo"], service.env, timeout=300)
+        run_command(["seed-demo", "--days", "0"], service.env, timeout=300)  # the organisation only
         yield service
     finally:
         for signum in (signal.SIGINT, signal.SIGTERM):
@@ -663,7 +663,7 @@ def main(argv: list[str] | None = None) -> int:
         admin_execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)', f'CREATE DATABASE "{BENCH_DB}"')
         broker.flushdb()
         run_command(["migrate"], env, timeout=300)
-        run_command(["seed-demo"], env, timeout=300)
+        run_command(["seed-demo", "--days", "0"], env, timeout=300)  # the organisation only
         photo, quality = build_photo()
 
         print(f"[bench.intake] starting the API ({args.server_workers} workers) …", flush=True)
