@@ -46,6 +46,7 @@ from service.core.errors import PhanAnhError
 from service.core.settings import LOCAL_TZ
 from service.demo import people
 from service.demo import repository as demo_repository
+from service.demo.catalogue import BACH_QUANG, PHAN_DINH_PHUNG
 from service.demo.seed import WARDS_FILE
 from service.identity import repository as identity
 from service.identity.models import User
@@ -103,6 +104,7 @@ CATEGORY_WEIGHTS = {
     "public_order": 5,
     "other": 3,
 }
+DEMO_WARD_WEIGHTS = {BACH_QUANG: 24.0, PHAN_DINH_PHUNG: 12.0}
 RAIN_BOOST = {"flooding": 6.0, "blocked_drain": 3.0, "pothole": 1.8, "fallen_tree": 4.0, "dangerous_tree": 1.5}
 DESCRIPTIONS = {
     "pothole": ["Ổ gà sâu giữa đường, xe máy dễ ngã", "Mặt đường bị sụt lún, nhiều ổ gà"],
@@ -241,8 +243,11 @@ class _Wards:
             code = str(props["code"])
             geometry = shape(feature["geometry"])
             self.codes.append(code)
-            # The city's wards (phường) report far more than the rural communes (xã).
-            self.weights.append(4.0 if str(props.get("fullName", "")).startswith("Phường") else 1.0)
+            # The city's wards (phường) report far more than the rural communes (xã); the
+            # wards of the named demo accounts busiest of all, so whoever logs in as their
+            # officers and leads finds a queue to work.
+            city = str(props.get("fullName", "")).startswith("Phường")
+            self.weights.append(DEMO_WARD_WEIGHTS.get(code, 4.0 if city else 1.0))
             self._shapes[code] = (prep(geometry), geometry.bounds)
 
     def point(self, rng: random.Random, code: str) -> tuple[float, float]:
@@ -377,6 +382,10 @@ class _Player:
             return False
         return True
 
+    def act(self, action: Callable[..., Any], *, user: User, complaint_id: Any, body: Any, now: datetime) -> bool:
+        """A handling action by ``user`` at ``now``, as the API would take it."""
+        return self.attempt(action, session=self.session, user=user, complaint_id=complaint_id, body=body, now=now)
+
     def run(self, checkpoint: Callable[[], None]) -> None:
         day: date | None = None
         while self.queue:
@@ -447,9 +456,8 @@ def _process_photos(player: _Player, life: _Life, now: datetime) -> None:
 
 
 def _clear_flags(player: _Player, life: _Life, now: datetime) -> None:
-    player.attempt(
+    player.act(
         workflow.clear_flags,
-        session=player.session,
         user=player.dispatcher,
         complaint_id=life.complaint_id,
         body=ClearFlagsBody(note="Đã kiểm tra ảnh, phản ánh hợp lệ."),
@@ -463,9 +471,8 @@ def _dispatch(player: _Player, life: _Life, now: datetime) -> None:
         _reject(player, life, now)
         return
     unit = player.unit_codes.get(complaint.current_unit_id or 0) or f"{life.arrival.ward}-KTHT"
-    if player.attempt(
+    if player.act(
         workflow.route,
-        session=player.session,
         user=player.dispatcher,
         complaint_id=complaint.id,
         body=RouteBody(unit_code=unit, note="Điều phối về đơn vị phụ trách địa bàn."),
@@ -475,9 +482,8 @@ def _dispatch(player: _Player, life: _Life, now: datetime) -> None:
 
 
 def _reject(player: _Player, life: _Life, now: datetime) -> None:
-    player.attempt(
+    player.act(
         workflow.reject,
-        session=player.session,
         user=player.dispatcher,
         complaint_id=life.complaint_id,
         body=RejectBody(kind=RejectKind.spam, reason="Nội dung không phải phản ánh hiện trường."),
@@ -493,9 +499,8 @@ def _acknowledge(player: _Player, life: _Life, now: datetime) -> None:
         return
     if fate.return_ and not life.returned and complaint.current_unit_id is not None:
         life.returned = True
-        if player.attempt(
+        if player.act(
             workflow.return_to_dispatcher,
-            session=player.session,
             user=officer,
             complaint_id=complaint.id,
             body=ReturnBody(reason="Không thuộc thẩm quyền của đơn vị."),
@@ -506,9 +511,8 @@ def _acknowledge(player: _Player, life: _Life, now: datetime) -> None:
     if fate.transfer and not life.transferred:
         life.transferred = True
         other = _another_unit(player, complaint)
-        if other and player.attempt(
+        if other and player.act(
             workflow.transfer,
-            session=player.session,
             user=officer,
             complaint_id=complaint.id,
             body=TransferBody(unit_code=other, reason="Chuyển đơn vị đúng chức năng."),
@@ -529,9 +533,8 @@ def _acknowledge_only(player: _Player, life: _Life, now: datetime) -> None:
     officer = _officer(player, complaint)
     if officer is None:
         return
-    if player.attempt(
+    if player.act(
         workflow.acknowledge,
-        session=player.session,
         user=officer,
         complaint_id=complaint.id,
         body=NoteBody(),
@@ -560,9 +563,8 @@ def _reassign(player: _Player, complaint: Complaint, now: datetime) -> bool:
     ]
     if lead is None or not others:
         return False
-    return player.attempt(
+    return player.act(
         workflow.reassign,
-        session=player.session,
         user=lead,
         complaint_id=complaint.id,
         body=ReassignBody(officer_id=player.rng.choice(others).id, reason="Cân đối công việc trong đơn vị."),
@@ -586,9 +588,8 @@ def _merge_duplicate(player: _Player, life: _Life, officer: User, now: datetime)
     if not found:
         return False
     original, _ = found[0]
-    return player.attempt(
+    return player.act(
         workflow.mark_duplicate,
-        session=player.session,
         user=officer,
         complaint_id=complaint.id,
         body=DuplicateBody(original_code=original.code, note="Trùng với phản ánh đã tiếp nhận."),
@@ -624,9 +625,8 @@ def _schedule_resolution(player: _Player, life: _Life, now: datetime) -> None:
 def _ask(player: _Player, life: _Life, now: datetime) -> None:
     complaint = player.complaint(life)
     officer = _officer(player, complaint)
-    if officer is None or not player.attempt(
+    if officer is None or not player.act(
         workflow.request_info,
-        session=player.session,
         user=officer,
         complaint_id=complaint.id,
         body=QuestionBody(question=player.rng.choice(QUESTIONS)),
@@ -640,9 +640,8 @@ def _ask(player: _Player, life: _Life, now: datetime) -> None:
 
 def _answer(player: _Player, life: _Life, now: datetime) -> None:
     complaint = player.complaint(life)
-    if player.attempt(
+    if player.act(
         workflow.answer,
-        session=player.session,
         user=_citizen(player, complaint),
         complaint_id=complaint.id,
         body=AnswerBody(answer=player.rng.choice(ANSWERS)),
@@ -655,9 +654,8 @@ def _ask_for_time(player: _Player, life: _Life, now: datetime) -> None:
     complaint = player.complaint(life)
     officer = _officer(player, complaint)
     fate = life.arrival.fate
-    if officer is None or not player.attempt(
+    if officer is None or not player.act(
         workflow.request_extension,
-        session=player.session,
         user=officer,
         complaint_id=complaint.id,
         body=ExtendBody(working_days=fate.extension_days, reason="Cần thêm thời gian phối hợp với đơn vị thi công."),
@@ -673,9 +671,8 @@ def _decide_extension(player: _Player, life: _Life, now: datetime) -> None:
     if lead is None:
         return
     approved = life.arrival.fate.extension_approved
-    player.attempt(
+    player.act(
         workflow.decide_extension,
-        session=player.session,
         user=lead,
         complaint_id=complaint.id,
         body=ExtensionDecisionBody(approve=approved, note=None if approved else "Đề nghị hoàn thành đúng hạn."),
@@ -717,9 +714,8 @@ def _resolve(player: _Player, life: _Life, now: datetime) -> None:
 def _rate(player: _Player, life: _Life, now: datetime) -> None:
     complaint = player.complaint(life)
     rating = life.arrival.fate.rating or 4
-    player.attempt(
+    player.act(
         workflow.rate,
-        session=player.session,
         user=_citizen(player, complaint),
         complaint_id=complaint.id,
         body=RatingBody(rating=rating, comment="Cảm ơn đơn vị đã xử lý." if rating >= 4 else "Xử lý chưa triệt để."),
@@ -729,9 +725,8 @@ def _rate(player: _Player, life: _Life, now: datetime) -> None:
 
 def _reopen(player: _Player, life: _Life, now: datetime) -> None:
     complaint = player.complaint(life)
-    if player.attempt(
+    if player.act(
         workflow.reopen,
-        session=player.session,
         user=_citizen(player, complaint),
         complaint_id=complaint.id,
         body=ReopenBody(reason="Vẫn chưa được khắc phục."),

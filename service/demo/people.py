@@ -34,15 +34,19 @@ def _password_hash() -> str:
 
 
 def ensure_staff(session: Session, *, seed: int) -> int:
-    """A lead (``ld.<unit>``) for every unit and a second officer (``cb2.<unit>``) for the
-    busy ones, unless they exist; returns how many were added."""
+    """A lead (``ld.<unit>``) for every unit without one and a second officer
+    (``cb2.<unit>``) for the busy ones that have a single officer; returns how many were
+    added."""
     rng = random.Random(f"staff/{seed}")
     taken = repository.usernames(session)
     password_hash = None
     added = 0
+    officers = repository.staff_by_unit(session, Role.officer)
+    leads = repository.staff_by_unit(session, Role.unit_lead)
     for code, unit_id in sorted(repository.unit_ids_by_code(session).items()):
-        wanted = [(f"ld.{code.lower()}", Role.unit_lead)]
-        if code.endswith(SECOND_OFFICER):
+        # Units the demo already staffs (Bách Quang's named officers and lead) keep theirs.
+        wanted = [] if unit_id in leads else [(f"ld.{code.lower()}", Role.unit_lead)]
+        if code.endswith(SECOND_OFFICER) and len(officers.get(unit_id, [])) < 2:
             wanted.append((f"cb2.{code.lower()}", Role.officer))
         for username, role in wanted:
             name = vietnamese_name(rng)
