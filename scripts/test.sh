@@ -47,7 +47,5 @@ if [ $private_redis = 1 ]; then
 fi
 
 .venv/bin/ruff check service workers tests bench
-# The package graph: layers and no cycles (pyproject.toml, [tool.importlinter]).
-.venv/bin/lint-imports --no-cache
 # loadfile: a test file stays on one worker, so its module fixtures (a Celery worker) start once.
 .venv/bin/pytest -n "${PYTEST_WORKERS:-2}" --dist loadfile "$@"

@@ -510,7 +510,7 @@ def _acknowledge(player: _Player, life: _Life, now: datetime) -> None:
         return
     if fate.transfer and not life.transferred:
         life.transferred = True
-        other = _another_unit(player, complaint)
+        other = _another_unit(player, complaint, life.arrival.ward)
         if other and player.act(
             workflow.transfer,
             user=officer,
@@ -545,15 +545,12 @@ def _acknowledge_only(player: _Player, life: _Life, now: datetime) -> None:
         player.at(player.after_work(now, life.arrival.fate.start_hours), life, _start)
 
 
-def _another_unit(player: _Player, complaint: Complaint) -> str | None:
-    ward = next((code for code in player.unit_codes.values() if code.endswith("-KTHT")), None)
-    here = player.unit_codes.get(complaint.current_unit_id or 0, "")
-    prefix = here.split("-")[0]
-    for suffix in ("DVTH", "KTHT", "CA"):
-        candidate = f"{prefix}-{suffix}"
-        if candidate != here and candidate in player.unit_codes.values():
-            return candidate
-    return ward
+def _another_unit(player: _Player, complaint: Complaint, ward: str) -> str | None:
+    """Where an officer sends a report that is not their unit's: another unit of its ward."""
+    here = player.unit_codes.get(complaint.current_unit_id or 0)
+    known = set(player.unit_codes.values())
+    candidates = (f"{ward}-{suffix}" for suffix in ("DVTH", "KTHT", "CA"))
+    return next((code for code in candidates if code != here and code in known), None)
 
 
 def _reassign(player: _Player, complaint: Complaint, now: datetime) -> bool:

@@ -24,7 +24,7 @@ from service.demo.seed import seed_demo
 from service.ioc import repository as ioc
 from service.ioc.policies import Scope
 from service.media.storage import LocalStorage
-from tests.conftest import recreate_database
+from tests.conftest import TEST_DB, drop_database, recreate_database
 
 # A fixed end, so the history does not depend on the day the test runs: Friday 20
 # November 2026, 16:00 in Thái Nguyên.
@@ -55,8 +55,9 @@ def lived(tmp_path_factory) -> Iterator[list[tuple[str, Session, history.History
     """The same history played into two fresh databases."""
     played = []
     engines = []
-    for copy in ("a", "b"):
-        url = recreate_database(f"phananh_history_{copy}_{id(played)}")
+    names = [f"{TEST_DB}_history_{copy}" for copy in ("a", "b")]  # one pair per test run and worker
+    for copy, name in zip(("a", "b"), names, strict=True):
+        url = recreate_database(name)
         upgrade(url)
         engine = create_engine(url)
         engines.append(engine)
@@ -74,6 +75,8 @@ def lived(tmp_path_factory) -> Iterator[list[tuple[str, Session, history.History
         session.close()
     for engine in engines:
         engine.dispose()
+    for name in names:
+        drop_database(name)
 
 
 def _rows(session: Session) -> list[tuple]:
@@ -180,7 +183,11 @@ def test_the_figures_count_the_history_and_the_audit_trail_verifies(lived):
     assert sum(figures.by_status.values()) == report.reports
     assert figures.overdue_now > 0
     assert figures.handled_this_month > 0
-    with create_engine(url).connect() as connection:
-        result = verify(connection)
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            result = verify(connection)
+    finally:
+        engine.dispose()
     assert result.ok, result.problems[:3]
     assert result.count > report.steps
