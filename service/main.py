@@ -3,6 +3,8 @@
 import logging
 
 from fastapi import FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
+from fastapi.responses import HTMLResponse, RedirectResponse
 
 import service.receivers  # noqa: F401  what a recorded line sets off, connected before any request
 from service.accounts.router import admin_users_router, auth_router, me_router
@@ -66,14 +68,53 @@ def _document_form_parts(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
+SWAGGER_UI = "/web/static/vendor/swagger-ui"  # swagger-ui-dist, vendored (web/static/vendor/README.md)
+
+
+def _install_front_pages(app: FastAPI) -> None:
+    """``/`` on to the console, and Swagger UI at ``/docs`` from our own copy rather than
+    FastAPI's CDN, so the docs open where nothing but this server is reachable. ReDoc is off
+    (``redoc_url=None``): one viewer is enough, and it would need a second vendored bundle."""
+    openapi_url = app.openapi_url or "/openapi.json"
+    oauth2_redirect_url = app.swagger_ui_oauth2_redirect_url or "/docs/oauth2-redirect"
+
+    @app.get("/", include_in_schema=False)
+    async def root() -> RedirectResponse:
+        # The console sends whoever is not logged in on to its login page.
+        return RedirectResponse("/web/", status_code=303)
+
+    @app.get("/docs", include_in_schema=False)
+    async def swagger_ui() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=openapi_url,
+            title=f"{app.title} - Swagger UI",
+            swagger_js_url=f"{SWAGGER_UI}/swagger-ui-bundle.js",
+            swagger_css_url=f"{SWAGGER_UI}/swagger-ui.css",
+            swagger_favicon_url=f"{SWAGGER_UI}/favicon-32x32.png",
+            oauth2_redirect_url=oauth2_redirect_url,
+        )
+
+    @app.get(oauth2_redirect_url, include_in_schema=False)
+    async def swagger_ui_oauth2_redirect() -> HTMLResponse:
+        return get_swagger_ui_oauth2_redirect_html()
+
+
 def create_app() -> FastAPI:
     settings = get_settings()
     settings.check_production_safety()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    app = FastAPI(title="PhanAnh API", version="1.0.0", description=API_DESCRIPTION, responses=COMMON_RESPONSES)
+    app = FastAPI(
+        title="PhanAnh API",
+        version="1.0.0",
+        description=API_DESCRIPTION,
+        responses=COMMON_RESPONSES,
+        docs_url=None,  # served by _install_front_pages, from the vendored Swagger UI
+        redoc_url=None,
+    )
     install_error_handlers(app)
     app.add_middleware(RequestContextMiddleware)
     _document_form_parts(app)
+    _install_front_pages(app)
     for router in (
         health_router,
         auth_router,

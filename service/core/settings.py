@@ -106,6 +106,10 @@ class Settings(BaseSettings):
     smtp_password: SecretStr | None = None
     mail_from: str = "PhanAnh <no-reply@phananh.vn>"
 
+    # The province this deployment serves (its official code; "19" is Thái Nguyên). Staff
+    # accounts carry no province of their own: each works for this one.
+    province_code: str = "19"
+
     # The console's maps draw ward outlines from our own data; a tile server (an XYZ URL
     # such as https://tile.example.vn/{z}/{x}/{y}.png) adds a street map underneath.
     map_tile_url: str | None = None

@@ -1,6 +1,7 @@
 """`phananh seed-demo`: the real wards of Thái Nguyên, a realistic organisation and one
 demo account per role. Safe to run again: everything is matched by its code."""
 
+import random
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from service.demo.catalogue import (
     WARD_GROUP_UNITS,
     WARD_UNITS,
 )
+from service.demo.people import vietnamese_name
 from service.identity.models import Role, User
 from service.identity.security import hash_password
 from service.routing.models import RoutingRule
@@ -99,7 +101,10 @@ def _demo_accounts(areas: list[Area]) -> list[tuple[str, str, str, str | None, s
     """The named demo accounts, and one officer per unit so every demo report is assigned."""
     unit_codes = [f"{area.code}-{suffix}" for area in areas for suffix, *_ in WARD_UNITS]
     unit_codes += [code for code, *_ in PROVINCE_UNITS]
-    return ACCOUNTS + [(f"cb.{code.lower()}", f"Chuyên viên {code}", "officer", code, None) for code in unit_codes]
+    # Each officer's name is drawn from their unit's code: the same name in every database.
+    return ACCOUNTS + [
+        (f"cb.{code.lower()}", vietnamese_name(random.Random(code)), "officer", code, None) for code in unit_codes
+    ]
 
 
 def _seed_accounts(session: Session, areas: list[Area]) -> int:

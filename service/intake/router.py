@@ -23,7 +23,7 @@ from service.media.storage import get_storage
 from service.media.uploads import MAX_PHOTOS, Upload
 from service.reports import repository, views
 from service.reports.errors import InvalidSubmission, MissingPhoto, PhotoInvalid, TooManyPhotos
-from service.reports.policies import Audience, audience_for
+from service.reports.policies import Audience
 from service.reports.repository import open_reports_near
 from service.reports.schemas import ComplaintPage, ComplaintRead, NearbyReport
 
@@ -187,10 +187,10 @@ def read_complaint(complaint_id: uuid.UUID, session: SessionDep, user: OptionalU
     """One report with its photos and timeline. Its sender and staff see it whatever its
     visibility; anyone may see a public report, without the sender's personal data, and
     so may a citizen whose report was merged into it as a duplicate, even a private one."""
+    # Staff see the reporter and the originals only where their work needs them
+    # (service/reports/policies.py); any other staff member sees it as the public does.
     complaint = repository.get(session, complaint_id)
-    audience = audience_for(user, complaint) if complaint else None
-    if complaint is not None and audience is None and user is not None:
-        audience = audience_for(user, complaint, follows=repository.is_follower(session, complaint.id, user.id))  # type: ignore[arg-type]
+    audience = views.audience(session, user, complaint) if complaint else None
     if complaint is None or audience is None:
         raise NotFound(field="complaint_id")
     return views.complaint_read(session, complaint, audience, user)

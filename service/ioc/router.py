@@ -12,7 +12,7 @@ from service.categories import repository as categories
 from service.categories.errors import UnknownCategory
 from service.core.database import SessionDep
 from service.core.errors import NotAuthenticated, PermissionDenied, PhanAnhError, responses
-from service.core.settings import LOCAL_TZ
+from service.core.settings import LOCAL_TZ, get_settings
 from service.core.timeutil import format_local, to_local, utcnow
 from service.ioc import exports, repository
 from service.ioc.policies import IocScope, Scope
@@ -294,8 +294,8 @@ def trends(
     )
 
 
-# The province the IOC watches (Thái Nguyên); one deployment serves one province.
-PROVINCE_CODE = "19"
+# The province the IOC watches: one deployment serves one province (settings).
+PROVINCE_CODE = get_settings().province_code
 
 
 @router.get("/wards", response_model=FeatureCollection)

@@ -97,7 +97,14 @@ class LiveStream:
         self.viewer = viewer
         self.until = until
         self.block_ms = block_ms
-        self.client = aioredis.Redis.from_url(get_settings().redis_url, decode_responses=True, socket_connect_timeout=2)
+        # A read must outlast the blocking XREAD it waits on, or an idle stream breaks off
+        # (redis-py's asyncio client reads for 5 s by default; the block is 15 s).
+        self.client = aioredis.Redis.from_url(
+            get_settings().redis_url,
+            decode_responses=True,
+            socket_connect_timeout=2,
+            socket_timeout=block_ms / 1000 + 5,
+        )
         self.cursor = "0-0"
         self.gap = False
 

@@ -10,6 +10,7 @@ from sqlalchemy import Text, cast, func, literal, or_
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import Session, col, select
 
+from service.areas.models import Area
 from service.categories.models import Category
 from service.core.timeutil import utcnow
 from service.reports.models import (
@@ -29,6 +30,26 @@ def get(session: Session, complaint_id: uuid.UUID) -> Complaint | None:
 
 def is_follower(session: Session, complaint_id: uuid.UUID, user_id: int) -> bool:
     return session.get(ComplaintFollower, (complaint_id, user_id)) is not None
+
+
+def has_handled(session: Session, complaint_id: uuid.UUID, user_id: int) -> bool:
+    """Whether the user held the report at some point (a line handed it to them or took
+    it from them) or did anything on its timeline."""
+    events = col(ComplaintEvent.data)
+    statement = select(ComplaintEvent.id).where(
+        ComplaintEvent.complaint_id == complaint_id,
+        or_(
+            col(ComplaintEvent.actor_id) == user_id,
+            events.contains({"officer_id": user_id}),
+            events.contains({"from_officer_id": user_id}),
+        ),
+    )
+    return session.exec(statement.limit(1)).first() is not None
+
+
+def province_code(session: Session, complaint: Complaint) -> str | None:
+    """The province of the report's ward."""
+    return session.exec(select(Area.province_code).where(Area.id == complaint.area_id)).first()
 
 
 def find_by_key(session: Session, *, citizen_id: int, idempotency_key: str) -> Complaint | None:

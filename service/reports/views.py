@@ -7,10 +7,10 @@ from sqlmodel import Session
 from service.areas import repository as areas
 from service.categories import repository as categories
 from service.identity import repository as identity
-from service.identity.models import User
+from service.identity.models import STAFF_ROLES, User
 from service.reports import repository, timeline
 from service.reports.models import Complaint, Photo, PhotoStatus, flags_of
-from service.reports.policies import Audience
+from service.reports.policies import Audience, audience_for, province_of
 from service.reports.repository import open_reports_near
 from service.reports.schemas import (
     Actor,
@@ -29,6 +29,25 @@ from service.reports.schemas import (
 )
 from service.reports.signing import signed_url
 from service.units import repository as units
+
+
+def audience(session: Session, user: User | None, complaint: Complaint) -> Audience | None:
+    """How much of the report ``user`` sees (``policies.audience_for``), with the facts
+    the rule needs read from the database: for staff, whether they handled it before and
+    whose province it is in; for a citizen kept out, whether they follow it."""
+    if user is not None and user.role in STAFF_ROLES:
+        assert user.id is not None
+        return audience_for(
+            user,
+            complaint,
+            handled=repository.has_handled(session, complaint.id, user.id),
+            complaint_province=repository.province_code(session, complaint),
+            staff_province=province_of(user),
+        )
+    seen = audience_for(user, complaint)
+    if seen is None and user is not None and user.id is not None:
+        seen = audience_for(user, complaint, follows=repository.is_follower(session, complaint.id, user.id))
+    return seen
 
 
 def photo_read(photo: Photo, audience: Audience, viewer: User | None = None) -> PhotoRead:
@@ -56,8 +75,8 @@ def photo_read(photo: Photo, audience: Audience, viewer: User | None = None) -> 
 def complaint_read(
     session: Session, complaint: Complaint, audience: Audience, viewer: User | None = None
 ) -> ComplaintRead:
-    """The report as ``audience`` may see it; ``viewer`` is who asks (staff's links to
-    originals are signed for them)."""
+    """The report as ``audience`` may see it (find it with :func:`audience`); ``viewer``
+    is who asks (staff's links to originals are signed for them)."""
     lat, lon = repository.coordinates(session, complaint.id)
     category = categories.get(session, complaint.category_id)
     area = areas.get(session, complaint.area_id)

@@ -82,3 +82,46 @@ def set_areas(session: Session, unit_id: int, area_ids: Sequence[int]) -> None:
 
 def member_count(session: Session, unit_id: int) -> int:
     return session.exec(select(func.count()).select_from(User).where(User.unit_id == unit_id)).one()
+
+
+# Vietnamese alphabetical order ("Bạch Thông" before "Bình Yên"): PostgreSQL's ICU collation.
+VIETNAMESE = "vi-VN-x-icu"
+
+
+def picker(session: Session) -> list[tuple[Unit, Area | None]]:
+    """Active units for a person to choose from, each with the one ward it serves (None for a
+    unit that covers several, such as the power company or a provincial department): the
+    units of many wards first, then ward by ward, each in Vietnamese alphabetical order."""
+    covered = (
+        select(UnitArea.unit_id, func.min(UnitArea.area_id).label("area_id"))
+        .group_by(col(UnitArea.unit_id))
+        .having(func.count() == 1)
+        .subquery()
+    )
+    rows = session.exec(
+        select(Unit, Area)
+        .outerjoin(covered, covered.c.unit_id == col(Unit.id))
+        .outerjoin(Area, col(Area.id) == covered.c.area_id)
+        .where(col(Unit.is_active))
+        .order_by(
+            col(Area.id).is_not(None),
+            col(Area.name).collate(VIETNAMESE),
+            col(Unit.name).collate(VIETNAMESE),
+        )
+        .options(defer(Area.geom))
+    ).all()
+    return [(unit, area) for unit, area in rows]
+
+
+def officers_of(session: Session, unit_id: int) -> list[User]:
+    """The unit's active officers and leads, by given name as Vietnamese lists are (the last
+    word of the full name), then by the whole name."""
+    given = func.regexp_replace(col(User.full_name), r"^.*\s", "")
+    return list(
+        session.exec(
+            select(User)
+            .where(User.unit_id == unit_id, col(User.is_active))
+            .where(col(User.role).in_(("officer", "unit_lead")))
+            .order_by(given.collate(VIETNAMESE), col(User.full_name).collate(VIETNAMESE))
+        )
+    )

@@ -7,7 +7,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from service.web import admin
+from service.web import admin, reports
 from service.web import router as pages
 from service.web import session as cookies
 
@@ -16,6 +16,7 @@ def install(app: FastAPI) -> None:
     """Mount the console: its static files, its pages, and how it answers a missing login."""
     app.mount("/web/static", StaticFiles(directory=pages.HERE / "static"), name="web-static")
     app.include_router(pages.router)
+    app.include_router(reports.router)
     app.include_router(admin.router)
 
     @app.exception_handler(pages.LoginRequired)

@@ -1,27 +1,22 @@
 """The console's pages. Each page asks the same services and route functions the API uses;
 nothing here decides who may do what beyond which page a role opens (``policies``)."""
 
-import uuid
 from collections.abc import Callable
 from datetime import timedelta
-from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
-from fastapi.concurrency import run_in_threadpool
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
 from sqlmodel import Session
 
 from service.accounts import service as accounts
-from service.areas import repository as areas
 from service.core import request_context
-from service.core.clock import RequestTime
 from service.core.database import SessionDep
 from service.core.errors import PhanAnhError
-from service.core.geojson import feature_collection
 from service.core.redis import get_redis
 from service.core.settings import get_settings
 from service.core.timeutil import format_local, to_local, utcnow
@@ -32,71 +27,24 @@ from service.identity.security import decode_access_token
 from service.ioc import repository as ioc
 from service.ioc import router as ioc_api
 from service.ioc.policies import Scope, ioc_scope
-from service.media.imaging import MAX_BYTES
-from service.media.storage import get_storage
-from service.media.uploads import Upload
-from service.reports import repository as complaints
-from service.reports import views
-from service.reports.policies import Audience
-from service.units import repository as units
 from service.web import session as cookies
+from service.web.labels import label, options
 from service.web.policies import HOME, Page, may_open, pages_for
 from service.workflow import router as workflow_api
-from service.workflow import service as workflow
-from service.workflow.machine import Action, can_move
-from service.workflow.policies import may_act
-from service.workflow.schemas import (
-    ExtendBody,
-    ExtensionDecisionBody,
-    NoteBody,
-    QuestionBody,
-    RejectBody,
-    ReturnBody,
-    RouteBody,
-    TransferBody,
-)
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
 templates.env.filters["local"] = lambda value: format_local(value) if value else ""
 router = APIRouter(prefix="/web", include_in_schema=False)
 
-STATUS_WORDS = {
-    "submitted": ("Chờ điều phối", "Waiting for dispatch"),
-    "assigned": ("Đã giao", "Assigned"),
-    "acknowledged": ("Đã tiếp nhận", "Acknowledged"),
-    "in_progress": ("Đang xử lý", "In progress"),
-    "awaiting_info": ("Chờ người dân", "Waiting for the citizen"),
-    "resolved": ("Đã xử lý", "Resolved"),
-    "closed": ("Đã đóng", "Closed"),
-    "reopened": ("Mở lại", "Reopened"),
-    "rejected": ("Từ chối", "Rejected"),
-    "duplicate": ("Trùng", "Duplicate"),
-}
-ACTION_WORDS = {
-    "acknowledge": ("Tiếp nhận", "Acknowledge"),
-    "start": ("Bắt đầu xử lý", "Start work"),
-    "request-info": ("Hỏi người dân", "Ask the citizen"),
-    "resolve": ("Báo cáo đã xử lý", "Resolve"),
-    "extend": ("Đề nghị gia hạn", "Ask for more time"),
-    "approve-extension": ("Quyết định gia hạn", "Decide the extension"),
-    "route": ("Chuyển đơn vị", "Route"),
-    "transfer": ("Chuyển đơn vị khác", "Transfer"),
-    "return": ("Trả lại điều phối", "Return to dispatch"),
-    "reject": ("Từ chối", "Reject"),
-}
+
+@pass_context
+def _label(context: Any, kind: str, value: Any) -> str:
+    return label(kind, value, context.get("lang", "vi"))
 
 
-def _word(words: dict[str, tuple[str, str]]) -> Callable[[Any, str], str]:
-    def word(key: Any, lang: str) -> str:
-        vi, en = words.get(str(key), (str(key), str(key)))
-        return en if lang == "en" else vi
-
-    return word
-
-
-templates.env.globals["status_word"] = _word(STATUS_WORDS)
-templates.env.globals["action_word"] = _word(ACTION_WORDS)
+templates.env.globals["label"] = _label
+templates.env.globals["options"] = options
 
 # Pages load only what the project serves: no CDN, no inline script.
 CSP = (
@@ -298,140 +246,7 @@ def dispatch_page(
     request: Request, user: Annotated[User, Depends(page_user(Page.dispatch))], session: SessionDep
 ) -> Response:
     page = workflow_api.dispatch_queue(user=user, session=session, reason=None, offset=0, limit=100)
-    return render(request, "dispatch.html", user=user, page=page, units=units.active(session))
-
-
-# --- a report --------------------------------------------------------------------------------
-
-ReportUser = Annotated[User, Depends(page_user(Page.report))]
-
-# The actions the console offers, in the order of the buttons.
-OFFERED = (
-    Action.acknowledge,
-    Action.start,
-    Action.request_info,
-    Action.resolve,
-    Action.extend,
-    Action.approve_extension,
-    Action.route,
-    Action.transfer,
-    Action.return_,
-    Action.reject,
-)
-
-
-@router.get("/reports/{complaint_id}")
-def report_page(request: Request, complaint_id: uuid.UUID, user: ReportUser, session: SessionDep) -> Response:
-    complaint = complaints.get(session, complaint_id)
-    if complaint is None:
-        return render(request, "error.html", user=user, status=404, code="not_found")
-    read = views.complaint_read(session, complaint, Audience.staff, user)
-    allowed = [a.value for a in OFFERED if can_move(a, complaint.status) and may_act(user, a, complaint)]
-    outline = areas.geometry_geojson(session, complaint.area_id, simplify=0.0002)
-    map_data = {
-        "point": {"lat": read.lat, "lon": read.lon},
-        "wards": feature_collection([(outline, {})]) if outline else None,
-        "tiles": get_settings().map_tile_url,
-    }
-    return render(
-        request,
-        "report.html",
-        user=user,
-        report=read,
-        allowed=allowed,
-        units=units.active(session),
-        map_data=map_data,
-    )
-
-
-def _body(action: Action, form: dict[str, str]) -> Any:
-    """The API's body for an action, from the console's form (validated the same way)."""
-    match action:
-        case Action.acknowledge | Action.start:
-            return NoteBody(note=form.get("note") or None)
-        case Action.request_info:
-            return QuestionBody(question=form.get("question", ""))
-        case Action.extend:
-            return ExtendBody(working_days=int(form.get("working_days") or 0), reason=form.get("reason", ""))
-        case Action.route:
-            return RouteBody(unit_code=form.get("unit_code", ""), note=form.get("note") or None)
-        case Action.transfer:
-            return TransferBody(unit_code=form.get("unit_code", ""), reason=form.get("reason", ""))
-        case Action.return_:
-            return ReturnBody(reason=form.get("reason", ""))
-        case Action.reject:
-            return RejectBody(kind=form.get("kind", "not_actionable"), reason=form.get("reason", ""))
-    raise ValueError(action)
-
-
-_SERVICE: dict[Action, Callable[..., Any]] = {
-    Action.acknowledge: workflow.acknowledge,
-    Action.start: workflow.start,
-    Action.request_info: workflow.request_info,
-    Action.extend: workflow.request_extension,
-    Action.route: workflow.route,
-    Action.transfer: workflow.transfer,
-    Action.return_: workflow.return_to_dispatcher,
-    Action.reject: workflow.reject,
-}
-
-
-@router.post("/reports/{complaint_id}/{action}")
-async def act(
-    request: Request,
-    complaint_id: uuid.UUID,
-    action: Action,
-    user: ReportUser,
-    session: SessionDep,
-    now: RequestTime,
-    photos: Annotated[list[UploadFile] | None, File()] = None,
-) -> Response:
-    form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
-    cookies.check_csrf(request, form.get("csrf"))
-    back = f"/web/reports/{complaint_id}"
-    t = translator(request.cookies.get(cookies.LANG_COOKIE, "vi"))
-    done = False
-    try:
-        if action == Action.resolve:
-            uploads = [Upload(p.filename, await p.read(MAX_BYTES + 1)) for p in photos or [] if p.filename]
-            result = form.get("result", "").strip()
-            await run_in_threadpool(
-                partial(
-                    workflow.resolve,
-                    session=session,
-                    storage=get_storage(),
-                    user=user,
-                    complaint_id=complaint_id,
-                    result=result,
-                    uploads=uploads,
-                    now=now,
-                )
-            )
-        elif action == Action.approve_extension:
-            body = ExtensionDecisionBody(approve=form.get("approve") == "true", note=form.get("note") or None)
-            await run_in_threadpool(
-                partial(
-                    workflow.decide_extension, session=session, user=user, complaint_id=complaint_id, body=body, now=now
-                )
-            )
-        elif action in _SERVICE:
-            body = _body(action, form)
-            await run_in_threadpool(
-                partial(_SERVICE[action], session=session, user=user, complaint_id=complaint_id, body=body, now=now)
-            )
-        else:
-            raise PageRefused()
-        done, message = True, t("Đã thực hiện: ", "Done: ") + action.value
-    except PhanAnhError as refusal:
-        session.rollback()
-        message = t(refusal.detail_message, refusal.detail_message_en)
-    except ValueError as invalid:  # the form did not make a valid body
-        session.rollback()
-        message = t("Dữ liệu không hợp lệ: ", "Invalid input: ") + str(invalid).splitlines()[0][:200]
-    # The dispatcher's job is done once the report has left the queue.
-    response = RedirectResponse("/web/dispatch" if done and action in (Action.route, Action.reject) else back, 303)
-    cookies.flash(response, message)
-    return response
+    return render(request, "dispatch.html", user=user, page=page)
 
 
 # --- the IOC dashboard -----------------------------------------------------------------------

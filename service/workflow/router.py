@@ -1,5 +1,6 @@
 """Handling actions on a report, ``POST /api/v1/complaints/{id}/actions/<action>``, and
-the dispatcher's queue. Each action answers with the report as staff see it."""
+the dispatcher's queue. Each action answers with the report as its caller may now see it
+(service/reports/policies.py): the reporter's details only for those who need to know."""
 
 import uuid
 from collections.abc import Callable, Sequence
@@ -79,17 +80,18 @@ def _units_of(session: Any, complaints: Sequence[Complaint]) -> dict[int, Handli
     return {u.id: HandlingUnit.model_validate(u) for u in (units.get(session, i) for i in ids) if u and u.id}
 
 
+def _answer(session: Any, user: User, complaint: Complaint) -> ComplaintRead:
+    """The report after an action, as the policy lets the caller see it now. Whoever just
+    acted may know it exists: the public view is the least they get."""
+    audience = views.audience(session, user, complaint) or Audience.public
+    return views.complaint_read(session, complaint, audience, user)
+
+
 def _act(
-    action: Callable[..., Complaint],
-    session: Any,
-    user: User,
-    complaint_id: uuid.UUID,
-    body: Any,
-    now: datetime,
-    audience: Audience = Audience.staff,
+    action: Callable[..., Complaint], session: Any, user: User, complaint_id: uuid.UUID, body: Any, now: datetime
 ) -> ComplaintRead:
     done = action(session=session, user=user, complaint_id=complaint_id, body=body, now=now)
-    return views.complaint_read(session, done, audience, user)
+    return _answer(session, user, done)
 
 
 # ---------------------------------------------------------------- the officer holding it
@@ -148,7 +150,7 @@ async def resolve(
             uploads=uploads,
             now=now,
         )
-        return views.complaint_read(session, done, Audience.staff, user)
+        return _answer(session, user, done)
 
     return await run_in_threadpool(run)
 
@@ -176,19 +178,19 @@ def approve_extension(
 @router.post("/answer", response_model=ComplaintRead, responses=responses(*ACTION_ERRORS))
 def answer(complaint_id: uuid.UUID, body: AnswerBody, user: CitizenUser, session: SessionDep, now: RequestTime):
     """Answer the officer's question; the report goes back to work and its clock runs."""
-    return _act(service.answer, session, user, complaint_id, body, now, Audience.owner)
+    return _act(service.answer, session, user, complaint_id, body, now)
 
 
 @router.post("/rate", response_model=ComplaintRead, responses=responses(*ACTION_ERRORS))
 def rate(complaint_id: uuid.UUID, body: RatingBody, user: CitizenUser, session: SessionDep, now: RequestTime):
     """Rate a resolved report 1–5 (with a comment); this closes it."""
-    return _act(service.rate, session, user, complaint_id, body, now, Audience.owner)
+    return _act(service.rate, session, user, complaint_id, body, now)
 
 
 @router.post("/reopen", response_model=ComplaintRead, responses=responses(*ACTION_ERRORS, ReopenWindowPassed))
 def reopen(complaint_id: uuid.UUID, body: ReopenBody, user: CitizenUser, session: SessionDep, now: RequestTime):
     """Not fixed: back to the officer who resolved it, within the reopening window."""
-    return _act(service.reopen, session, user, complaint_id, body, now, Audience.owner)
+    return _act(service.reopen, session, user, complaint_id, body, now)
 
 
 # ---------------------------------------------------------------- moving it between people

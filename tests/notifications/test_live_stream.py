@@ -447,3 +447,28 @@ def test_after_a_reset_only_changes_made_since_follow(live_server, staff):
         staff.act(holder, report, "start")
         stale.wait_for(lambda e: e.about(report, "started"))
         assert [e.data["action"] for e in stale.complaints()] == ["started"]
+
+
+def test_an_idle_stream_stays_open_longer_than_the_redis_clients_default_read_timeout(database):
+    """The blocking read waits 7 s here (15 s in production), beyond redis-py's asyncio read
+    timeout of 5 s: the stream must answer with a keep-alive, not break off."""
+    import asyncio
+
+    from service.identity.models import Role
+    from service.notifications.live import LiveStream
+    from service.notifications.policies import Viewer
+
+    async def idle() -> list[str]:
+        stream = LiveStream(
+            Viewer(1, Role.dispatcher, None, None), until=utcnow() + timedelta(seconds=30), block_ms=7000
+        )
+        await stream.open(None)
+        events = stream.events()
+        try:
+            return [await events.__anext__(), await asyncio.wait_for(events.__anext__(), timeout=15)]
+        finally:
+            await events.aclose()
+
+    started = time.monotonic()
+    assert asyncio.run(idle()) == ["retry: 3000\n\n", ": keep-alive\n\n"]
+    assert time.monotonic() - started >= 6.5

@@ -51,13 +51,13 @@ def test_nearby_shows_no_one_elses_private_reports_and_no_personal_data(client, 
     assert "+84" not in text and "Người dân" not in text
 
 
-def test_officers_see_duplicate_candidates_nearest_first(client, auth):
+def test_staff_who_need_to_know_see_duplicate_candidates_nearest_first(client, auth):
     citizen = register_citizen(client)
     far = send(client, citizen, category="flooding", lat=moved(150)[0], lon=BASE[1])
     near = send(client, citizen, category="flooding", lat=moved(30)[0], lon=BASE[1])
     out_of_radius = send(client, citizen, category="flooding", lat=moved(400)[0], lon=BASE[1])
     new = send(client, citizen, category="flooding", lat=BASE[0], lon=BASE[1])
-    staff = client.get(f"/api/v1/complaints/{new['id']}", headers=auth("officer")).json()
+    staff = client.get(f"/api/v1/complaints/{new['id']}", headers=auth("dispatcher")).json()
     assert [c["code"] for c in staff["duplicate_candidates"]] == [near["code"], far["code"]]
     assert out_of_radius["code"] not in str(staff["duplicate_candidates"])
     citizen_view = client.get(f"/api/v1/complaints/{new['id']}", headers=citizen).json()

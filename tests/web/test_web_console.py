@@ -121,10 +121,22 @@ def test_a_dispatcher_routes_a_report_from_the_dispatcher_queue(live_server, chr
         row = page.locator(f'tr[data-code="{report["code"]}"]')
         expect(row).to_be_visible()
         screenshot(page, "console-dispatch-queue")
-        row.locator('select[name="unit_code"]').select_option("05528-KTHT")
-        row.get_by_role("button", name=re.compile("Chuyển|Route")).click()
+        expect(row.locator('[data-test="why"]')).to_have_text("Chưa có quy tắc phân công")
+        row.get_by_role("link", name=report["code"]).click()
+        form = page.locator('form[data-action="route"]')
+        picker = form.locator('[data-test="unit-picker"]')
+        assert picker.evaluate("select => select.value") == ""  # nothing chosen for the dispatcher
+        # The picker is searched by words without their marks, and shows names, never codes.
+        form.get_by_placeholder(re.compile("Gõ tên")).fill("kinh te bach quang")
+        visible = picker.locator("option:not([hidden]):not([disabled])")
+        expect(visible.first).to_be_attached()
+        shown = visible.all_inner_texts()
+        assert "Phòng Kinh tế, Hạ tầng và Đô thị Phường Bách Quang" in shown, shown
+        assert len(shown) < 5 and all("Kinh tế" in name for name in shown), shown
+        picker.select_option(label="Phòng Kinh tế, Hạ tầng và Đô thị Phường Bách Quang")
+        form.get_by_role("button", name="Chuyển đến đơn vị").click()
         page.wait_for_url(re.compile("/web/dispatch"))
-        expect(page.locator(".flash")).to_contain_text("route")
+        expect(page.locator(".flash")).to_have_text("Đã chuyển đến đơn vị.")
         expect(page.locator(f'tr[data-code="{report["code"]}"]')).to_have_count(0)
         assert errors == []
     assert status_of(engine, report) == "assigned"

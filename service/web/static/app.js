@@ -45,6 +45,13 @@ function drawMap(element) {
       }).bindTooltip(`${f.properties.category_name}: ${f.properties.reports}`),
     }));
   }
+  (data.taken || []).forEach((gps) => {
+    // Where a photo was taken (its GPS), against the pin: the dispatcher judges the distance.
+    const taken = L.latLng(gps.lat, gps.lon);
+    layers.push(L.circleMarker(taken, { radius: 7, color: "#e67e22", weight: 3, fillOpacity: 0.5 }));
+    if (data.point) layers.push(L.polyline([taken, [data.point.lat, data.point.lon]], { color: "#e67e22", dashArray: "4 4" }));
+    framing.push(L.latLngBounds(taken, taken));
+  });
   if (data.point) {
     const spot = L.latLng(data.point.lat, data.point.lon);
     layers.push(L.circleMarker(spot, { radius: 8, color: "#c0392b", weight: 3 }));
@@ -66,8 +73,55 @@ function confirmDeletes() {
   });
 }
 
+// A photo opens large in a dialog; without script the link opens the 1280 px picture itself.
+function lightbox() {
+  const dialog = document.querySelector("dialog.lightbox");
+  if (!dialog || !dialog.showModal) return;
+  // The picture is made on the first click: an empty image would be a broken one.
+  const picture = document.createElement("img");
+  document.querySelectorAll("a.zoom").forEach((link) => {
+    link.addEventListener("click", (event) => {
+      event.preventDefault();
+      const thumb = link.querySelector("img");
+      picture.src = link.dataset.large;
+      picture.alt = thumb ? thumb.alt : "";
+      if (!picture.isConnected) dialog.prepend(picture);
+      dialog.showModal();
+    });
+  });
+  dialog.addEventListener("click", (event) => { if (event.target === dialog) dialog.close(); });
+}
+
+// A search box narrows a long picker (units, officers) to the options whose words match,
+// with or without Vietnamese marks ("bach quang" finds "Bách Quang").
+function fold(text) {
+  return text.normalize("NFD").replace(/[\u0300-\u036f]/g, "").replace(/đ/g, "d").replace(/Đ/g, "D").toLowerCase();
+}
+
+function pickerFilters() {
+  document.querySelectorAll("input[data-filter]").forEach((box) => {
+    const select = document.getElementById(box.dataset.filter);
+    if (!select) return;
+    box.addEventListener("input", () => {
+      const words = fold(box.value).split(/\s+/).filter(Boolean);
+      select.querySelectorAll("optgroup").forEach((group) => {
+        let shown = 0;
+        group.querySelectorAll("option").forEach((option) => {
+          const text = fold(`${group.label} ${option.textContent}`);
+          const match = words.every((w) => text.includes(w));
+          option.hidden = !match;
+          if (match) shown += 1;
+        });
+        group.hidden = shown === 0;
+      });
+    });
+  });
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   liveRefresh();
   confirmDeletes();
+  lightbox();
+  pickerFilters();
   document.querySelectorAll("[data-map]").forEach(drawMap);
 });
