@@ -82,7 +82,7 @@ def delete(*, session: Session, category_id: int) -> None:
     audit.deleted(session=session, obj=category, action="category.deleted")
     if not repository.delete_unless_referenced(session, category):
         raise Conflict(
-            "Lĩnh vực đã có phản ánh; hãy ngừng sử dụng (is_active=false) thay vì xoá.",
-            "Reports use this category; retire it (is_active=false) instead of deleting it.",
+            "Lĩnh vực đã có phản ánh; hãy cho ngừng sử dụng thay vì xoá.",
+            "Reports use this category; retire it instead of deleting it.",
             code="category_in_use",
         )

@@ -40,6 +40,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "extension_requested": ("Đề nghị gia hạn", "Extension requested"),
     "extension_approved": ("Đã duyệt gia hạn", "Extension approved"),
     "extension_refused": ("Không duyệt gia hạn", "Extension refused"),
+    # The escalation's lines (service/sla/escalation.py), which only staff see.
+    "deadline_warning": ("Sắp đến hạn: đã nhắc cán bộ", "Deadline near: the officer was reminded"),
+    "overdue": ("Quá hạn: đã báo cán bộ và lãnh đạo đơn vị", "Overdue: the officer and the unit lead were told"),
+    "escalated": ("Quá hạn lâu: đã báo điều phối viên", "Long overdue: the dispatchers were told"),
 }
 
 # Sent with (session, complaint, line) for every line, in the transaction that records it.

@@ -106,8 +106,8 @@ def delete(*, session: Session, unit_id: int) -> None:
     assert unit.id is not None
     if repository.member_count(session, unit.id):
         raise Conflict(
-            "Đơn vị còn cán bộ; hãy chuyển họ đi hoặc ngừng hoạt động đơn vị (is_active=false).",
-            "The unit still has staff; move them or deactivate the unit (is_active=false).",
+            "Đơn vị còn cán bộ; hãy chuyển họ sang đơn vị khác hoặc cho đơn vị ngừng hoạt động.",
+            "The unit still has staff; move them to another unit or deactivate this one.",
             code="unit_in_use",
         )
     audit.deleted(session=session, obj=unit, action="unit.deleted")

@@ -26,7 +26,7 @@ from pydantic import BaseModel, EmailStr, ValidationError
 from sqlmodel import Session
 
 from service.accounts import service as accounts
-from service.accounts.schemas import UserCreate, UserRead, UserUpdate
+from service.accounts.schemas import UnitBrief, UserCreate, UserRead, UserUpdate
 from service.areas import repository as areas
 from service.categories import repository as categories
 from service.categories import service as categories_service
@@ -50,6 +50,8 @@ from service.units import repository as units
 from service.units import service as units_service
 from service.units.schemas import UnitCreate, UnitRead, UnitUpdate
 from service.web import session as cookies
+from service.web.labels import CATALOGUE
+from service.web.labels import label as words
 from service.web.policies import Page
 from service.web.router import page_user, render, translator
 
@@ -59,14 +61,21 @@ AdminPageUser = Annotated[User, Depends(page_user(Page.admin))]
 # How many rows a list shows; a search narrows the rest down.
 SHOWN = 200
 
-Choices = Callable[[Session], list[tuple[str, str]]]
+# (session, language) -> (value, words) pairs: a picker's options, or how codes show in a list.
+Choices = Callable[[Session, str], list[tuple[str, str]]]
 # What an admin edit may be refused with: the body's validation or the service's rules.
 Refusal = ValidationError | PhanAnhError
+
+# The vocabulary of service/web/labels.py each enum's values are worded in.
+VOCABULARY: dict[type[Enum], str] = {}
+for _kind, (_, _enum) in CATALOGUE.items():
+    if _enum is not None:
+        VOCABULARY.setdefault(_enum, _kind)
 
 # Column and field names as people read them.
 LABELS: dict[str, tuple[str, str]] = {
     "code": ("Mã", "Code"),
-    "name": ("Tên", "Name"),
+    "name": ("Tên", "Name (Vietnamese)"),
     "name_en": ("Tên tiếng Anh", "English name"),
     "kind": ("Loại", "Kind"),
     "phone": ("Điện thoại", "Phone"),
@@ -99,8 +108,25 @@ LABELS: dict[str, tuple[str, str]] = {
 }
 
 
-def label(name: str, lang: str) -> str:
-    vi, en = LABELS.get(name, (name, name))
+# Column headings that differ from the form's label (an empty cell says its meaning itself).
+COLUMNS: dict[str, tuple[str, str]] = {
+    "area_code": ("Phường, xã", "Ward"),
+    "priority": ("Mức ưu tiên", "Priority"),
+}
+
+
+def field_label(name: str, lang: str) -> str:
+    """A field's name in words (the templates' ``label`` is the vocabularies')."""
+    vi, en = LABELS[name]
+    return en if lang == "en" else vi
+
+
+def column_label(name: str, lang: str) -> str:
+    vi, en = COLUMNS.get(name) or LABELS[name]
+    return en if lang == "en" else vi
+
+
+def _in(lang: str, vi: str, en: str) -> str:
     return en if lang == "en" else vi
 
 
@@ -120,40 +146,65 @@ class Section:
     delete: Callable[[Session, User, int], Any] | None = None
     # Fields picked from a list rather than typed: field name -> (value, label) pairs.
     choices: Mapping[str, Choices] = field(default_factory=dict)
+    # Columns holding another table's code, shown by that row's name: column -> (code, name) pairs.
+    names: Mapping[str, Choices] = field(default_factory=dict)
+    # What an empty cell means, where it means something: column -> (vi, en).
+    blank: Mapping[str, tuple[str, str]] = field(default_factory=dict)
     # A row's values as the edit form shows them, where they differ from the read model's.
     current: Callable[[BaseModel], dict[str, Any]] = lambda read: {}
     search_hint: tuple[str, str] | None = None
 
 
-def _units(session: Session) -> list[tuple[str, str]]:
-    return [(str(u.id), f"{u.code} — {u.name}") for u in units.active(session)]
+def _units(session: Session, lang: str) -> list[tuple[str, str]]:
+    return [(str(u.id), f"{u.code} — {_in(lang, u.name, u.name_en)}") for u in units.active(session)]
 
 
-def _wards(session: Session) -> list[tuple[str, str]]:
-    return [(a.code, f"{a.name} ({a.code})") for a in areas.list_areas(session)]
+def _wards(session: Session, lang: str) -> list[tuple[str, str]]:
+    return [(a.code, f"{_in(lang, a.full_name, a.full_name_en)} ({a.code})") for a in areas.list_areas(session)]
 
 
-def _categories(session: Session) -> list[tuple[str, str]]:
-    return [(c.code, f"{c.code} — {c.name}") for c in categories.list_categories(session, include_inactive=True)]
+def _categories(session: Session, lang: str) -> list[tuple[str, str]]:
+    return [(c.code, _in(lang, c.name, c.name_en)) for c in categories.list_categories(session, include_inactive=True)]
 
 
-def _groups(session: Session) -> list[tuple[str, str]]:
-    return [(g.code, f"{g.code} — {g.name}") for g in categories.list_groups(session)]
+def _groups(session: Session, lang: str) -> list[tuple[str, str]]:
+    return [(g.code, _in(lang, g.name, g.name_en)) for g in categories.list_groups(session)]
 
 
 def _matches(text: str | None, *values: Any) -> bool:
     return not text or any(text.lower() in str(v or "").lower() for v in values)
 
 
-def _filtered(rows: Sequence[Any], q: str | None, offset: int, *names: str) -> tuple[Sequence[Any], int]:
-    """Search and page a list the API answers whole (it is short: tens to hundreds of rows)."""
-    kept = [r for r in rows if _matches(q, *(getattr(r, n) for n in names))]
+def _filtered(
+    rows: Sequence[Any],
+    q: str | None,
+    offset: int,
+    *names: str,
+    session: Session | None = None,
+    shown: Mapping[str, Choices] | None = None,
+) -> tuple[Sequence[Any], int]:
+    """Search and page a list the API answers whole (it is short: tens to hundreds of rows).
+    A column shown by name (``shown``) is found by its names in both languages too."""
+    words_of: dict[str, dict[str, list[str]]] = {}
+    if q and session is not None:
+        for column, choices in (shown or {}).items():
+            for lang in ("vi", "en"):
+                for code, text in choices(session, lang):
+                    words_of.setdefault(column, {}).setdefault(code, []).append(text)
+
+    def values(row: Any) -> list[Any]:
+        found = [getattr(row, n) for n in names]
+        return found + [w for n in names for w in words_of.get(n, {}).get(str(getattr(row, n)), [])]
+
+    kept = [r for r in rows if _matches(q, *values(r))]
     return kept[offset : offset + SHOWN], len(kept)
 
 
 def _page(page: Any) -> tuple[Sequence[Any], int]:
     return page.items, page.total
 
+
+RULE_NAMES: dict[str, Choices] = {"category_code": _categories, "group_code": _groups, "area_code": _wards}
 
 SECTIONS: dict[str, Section] = {
     s.key: s
@@ -180,7 +231,7 @@ SECTIONS: dict[str, Section] = {
             key="category-groups",
             title=("Nhóm lĩnh vực", "Category groups"),
             read=CategoryGroupRead,
-            columns=("code", "name", "name_en", "sort_order"),
+            columns=("name", "name_en", "sort_order"),
             list_rows=lambda s, a, q, offset: _filtered(
                 categories_service.list_groups(session=s), q, offset, "code", "name", "name_en"
             ),
@@ -191,7 +242,7 @@ SECTIONS: dict[str, Section] = {
             key="categories",
             title=("Lĩnh vực phản ánh", "Categories"),
             read=CategoryRead,
-            columns=("code", "name", "group", "default_priority", "is_active", "sort_order"),
+            columns=("name", "group", "default_priority", "is_active", "sort_order"),
             list_rows=lambda s, a, q, offset: _filtered(
                 categories_service.list_categories(session=s, include_inactive=True),
                 q,
@@ -218,6 +269,8 @@ SECTIONS: dict[str, Section] = {
                 q,
                 offset,
                 *("category_code", "group_code", "area_code", "unit_code", "note"),
+                session=s,
+                shown=RULE_NAMES,
             ),
             create_body=RuleCreate,
             create=lambda s, a, body: rules.add_rule(session=s, data=body),
@@ -226,6 +279,8 @@ SECTIONS: dict[str, Section] = {
             update=lambda s, a, i, body: rules.change_rule(session=s, rule_id=i, data=body),
             delete=lambda s, a, i: rules.remove_rule(session=s, rule_id=i),
             choices={"category_code": _categories, "group_code": _groups, "area_code": _wards, "unit_id": _units},
+            names=RULE_NAMES,
+            blank={"area_code": ("Cả tỉnh", "Whole province")},
             search_hint=("lĩnh vực, phường hoặc đơn vị", "category, ward or unit"),
         ),
         Section(
@@ -234,12 +289,20 @@ SECTIONS: dict[str, Section] = {
             read=PolicyRead,
             columns=("category_code", "priority", "ack_hours", "resolve_hours"),
             list_rows=lambda s, a, q, offset: _filtered(
-                sla.policies(session=s), q, offset, "category_code", "priority"
+                sla.policies(session=s),
+                q,
+                offset,
+                "category_code",
+                "priority",
+                session=s,
+                shown={"category_code": _categories},
             ),
             create_body=PolicyCreate,
             create=lambda s, a, body: sla.add_policy(session=s, data=body),
             delete=lambda s, a, i: sla.remove_policy(session=s, policy_id=i),
             choices={"category_code": _categories},
+            names={"category_code": _categories},
+            blank={"category_code": ("Mọi lĩnh vực", "Every category"), "priority": ("Mọi mức", "Any priority")},
         ),
         Section(
             key="users",
@@ -277,6 +340,15 @@ class FormField:
     error: str | None = None
 
 
+@dataclass(frozen=True)
+class FormError:
+    """The line at the top of a refused form: words, and the refusal's stable code for
+    machines and tests (``data-code``), which nobody reads."""
+
+    text: str
+    code: str
+
+
 def _bare(annotation: Any) -> tuple[Any, bool]:
     """The type under ``Annotated[...]`` and ``X | None``, and whether None is allowed."""
     optional = False
@@ -304,23 +376,28 @@ def _text(value: Any) -> str | list[str]:
     return str(value)
 
 
+def _enum_options(enum: type[Enum], lang: str) -> list[tuple[str, str]]:
+    return [(str(m.value), words(VOCABULARY[enum], m.value, lang)) for m in enum]
+
+
 def form_fields(
     session: Session, section: Section, body: type[BaseModel], values: Mapping[str, Any], lang: str
 ) -> list[FormField]:
+    """The body's fields as inputs. A choice that may be left empty starts with "—"; a
+    required one offers no answer until the admin picks (the template adds "— Chọn —")."""
     t = translator(lang)
     fields = []
     for name, info in body.model_fields.items():
         kind, optional = _bare(info.annotation)
         spec = FormField(name=name, kind="text", required=info.is_required())
         spec.maxlength = next((m.max_length for m in info.metadata if isinstance(m, MaxLen)), None)
+        empty = [("", "—")] if not spec.required else []
         if name in section.choices:
             spec.kind = "multiple" if typing.get_origin(kind) is list else "select"
-            spec.options = ([("", "—")] if spec.kind == "select" and not spec.required else []) + section.choices[name](
-                session
-            )
+            spec.options = (empty if spec.kind == "select" else []) + section.choices[name](session, lang)
         elif isinstance(kind, type) and issubclass(kind, Enum):
             spec.kind = "select"
-            spec.options = ([("", "—")] if optional else []) + [(str(m.value), str(m.value)) for m in kind]
+            spec.options = ([("", "—")] if optional else []) + _enum_options(kind, lang)
         elif kind is bool:
             spec.kind = "select"
             spec.options = ([("", "—")] if optional else []) + [("true", t("Có", "Yes")), ("false", t("Không", "No"))]
@@ -361,7 +438,38 @@ def _changes(fields: list[FormField], form: Any, *, editing: bool) -> dict[str, 
     return data
 
 
-def _field_errors(fields: list[FormField], error: Refusal, lang: str) -> str:
+# Pydantic's refusals in words, by its error type; ``{...}`` are the error's context.
+PROBLEMS: dict[str, tuple[str, str]] = {
+    "missing": ("cần điền", "is required"),
+    "string_too_short": ("cần ít nhất {min_length} ký tự", "needs at least {min_length} characters"),
+    "string_too_long": ("chỉ được tối đa {max_length} ký tự", "takes at most {max_length} characters"),
+    "string_pattern_mismatch": (
+        "chỉ dùng chữ không dấu, chữ số và các dấu được phép, không có dấu cách",
+        "use only unaccented letters, digits and the allowed signs, no spaces",
+    ),
+    "too_short": ("cần ít nhất {min_length} mục", "needs at least {min_length} items"),
+    "greater_than": ("phải lớn hơn {gt}", "must be more than {gt}"),
+    "greater_than_equal": ("phải từ {ge} trở lên", "must be {ge} or more"),
+    "less_than": ("phải nhỏ hơn {lt}", "must be less than {lt}"),
+    "less_than_equal": ("phải không quá {le}", "must be {le} or less"),
+    "int_parsing": ("phải là số nguyên", "must be a whole number"),
+    "int_from_float": ("phải là số nguyên", "must be a whole number"),
+    "float_parsing": ("phải là số", "must be a number"),
+    "bool_parsing": ("phải là Có hoặc Không", "must be Yes or No"),
+    "enum": ("không phải một lựa chọn có sẵn", "is not one of the choices"),
+    "value_error": ("không hợp lệ", "is not valid"),
+}
+
+
+def _problem(problem: Mapping[str, Any], lang: str) -> str:
+    vi, en = PROBLEMS.get(problem["type"], ("không hợp lệ", "is not valid"))
+    try:
+        return _in(lang, vi, en).format(**problem.get("ctx", {}))
+    except (KeyError, IndexError):
+        return _in(lang, vi, en)
+
+
+def _field_errors(fields: list[FormField], error: Refusal, lang: str) -> FormError:
     """Put each refusal next to its field; the line for the top of the form."""
     by_name = {f.name: f for f in fields}
     t = translator(lang)
@@ -369,38 +477,67 @@ def _field_errors(fields: list[FormField], error: Refusal, lang: str) -> str:
         lines = []
         for problem in error.errors():
             name = str(problem["loc"][0]) if problem["loc"] else ""
+            said = _problem(problem, lang)
             if name in by_name:
-                by_name[name].error = problem["msg"]
-            lines.append(f"{name}: {problem['msg']}")
-        return t("Dữ liệu không hợp lệ — ", "Invalid input — ") + "; ".join(lines)
+                by_name[name].error = said
+            lines.append(f"{field_label(name, lang)}: {said}" if name in LABELS else said)
+        return FormError(t("Dữ liệu chưa hợp lệ — ", "Invalid input — ") + "; ".join(lines), "invalid_input")
     message = t(error.detail_message, error.detail_message_en)
     if error.field in by_name:
         by_name[error.field].error = message
-    return f"{error.detail_code}: {message}"
+    return FormError(message, error.detail_code)
 
 
 # --- cells ---------------------------------------------------------------------------------
 
 
-def cell(value: Any, lang: str) -> str:
-    """How a read model's value shows in a list."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "✓" if value else "✗"
-    if isinstance(value, Enum):
-        return str(value.value)
-    if isinstance(value, datetime):
-        return format_local(value)
-    if isinstance(value, float):
-        return f"{value:g}"
-    if isinstance(value, list):
-        shown = [cell(v, lang) for v in value[:6]]
-        return ", ".join(shown) + (f" … (+{len(value) - 6})" if len(value) > 6 else "")
-    if isinstance(value, BaseModel):
-        code = getattr(value, "code", None)
-        return str(code) if code is not None else str(value)
-    return str(value)
+class Cells:
+    """How a read model's values show in a list or on a row's page, in ``lang``: enums in
+    words, other tables' codes by name (``Section.names``), nested rows by name."""
+
+    def __init__(self, session: Session, section: Section, lang: str) -> None:
+        self.lang = lang
+        self.names = {column: dict(choices(session, lang)) for column, choices in section.names.items()}
+        self.blank = section.blank
+
+    def __call__(self, row: BaseModel, column: str) -> str:
+        value = getattr(row, column)
+        if value is None and column in self.blank:
+            return _in(self.lang, *self.blank[column])
+        if column in self.names and value is not None:
+            return self.names[column].get(str(value), str(value))
+        return self.shown(value)
+
+    def shown(self, value: Any) -> str:
+        if value is None:
+            return ""
+        if isinstance(value, bool):
+            return "✓" if value else "✗"
+        if isinstance(value, Enum):
+            return words(VOCABULARY[type(value)], value.value, self.lang)
+        if isinstance(value, datetime):
+            return format_local(value)
+        if isinstance(value, float):
+            return f"{value:g}"
+        if isinstance(value, list):
+            shown = [self.shown(v) for v in value[:6]]
+            return ", ".join(shown) + (f" … (+{len(value) - 6})" if len(value) > 6 else "")
+        if isinstance(value, UnitBrief):
+            return value.code  # short, and what staff call a unit
+        if isinstance(value, BaseModel):
+            name, name_en = getattr(value, "name", None), getattr(value, "name_en", None)
+            if name is not None:
+                return _in(self.lang, name, name_en or name)
+            return str(getattr(value, "code", value))
+        return str(value)
+
+
+def heading(read: BaseModel, row_id: int, lang: str) -> str:
+    """What a row's page is called: its name, or its login name, or its number."""
+    name = getattr(read, "name", None)
+    if name is not None:
+        return _in(lang, name, getattr(read, "name_en", None) or name)
+    return str(getattr(read, "username", None) or f"#{row_id}")
 
 
 # --- pages -----------------------------------------------------------------------------------
@@ -452,7 +589,7 @@ def _list_page(
     *,
     offset: int = 0,
     fields: list[FormField] | None = None,
-    error: str | None = None,
+    error: FormError | None = None,
     status: int = 200,
 ) -> Response:
     rows, total = _rows(session, section, admin, q, offset)
@@ -470,8 +607,9 @@ def _list_page(
         q=q or "",
         fields=fields,
         error=error,
-        cell=cell,
-        label=label,
+        cell=Cells(session, section, _lang(request)),
+        field_label=field_label,
+        column_label=column_label,
         status=status,
     )
 
@@ -518,7 +656,7 @@ def _edit_page(
     read: BaseModel,
     *,
     fields: list[FormField] | None = None,
-    error: str | None = None,
+    error: FormError | None = None,
     status: int = 200,
 ) -> Response:
     if fields is None and section.update_body is not None:
@@ -530,10 +668,12 @@ def _edit_page(
         section=section,
         row_id=row_id,
         read=read,
+        heading=heading(read, row_id, _lang(request)),
         fields=fields,
         error=error,
-        cell=cell,
-        label=label,
+        cell=Cells(session, section, _lang(request)),
+        field_label=field_label,
+        column_label=column_label,
         status=status,
     )
 
@@ -595,5 +735,5 @@ async def admin_delete(
     refused = await _attempt(session, lambda: delete(session, admin, row_id))
     if refused:
         _, refusal = refused
-        return _done(key, _field_errors([], refusal, _lang(request)))
+        return _done(key, _field_errors([], refusal, _lang(request)).text)
     return _done(key, t("Đã xoá.", "Deleted."))

@@ -26,4 +26,4 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(pages.PageRefused)
     async def _refused(request: Request, exc: pages.PageRefused) -> Response:
-        return pages.render(request, "error.html", status=403, code="forbidden")
+        return exc.page

@@ -14,7 +14,7 @@ from service.categories.models import Priority
 from service.identity.models import Language, Role
 from service.notifications.models import ChannelName, Event, OutboxStatus, Platform
 from service.reports.models import FLAGS, Channel, ComplaintStatus, ExtensionStatus, PhotoKind, PhotoStatus, Visibility
-from service.reports.timeline import LABELS as TIMELINE_LINES
+from service.reports.timeline import LABELS as TIMELINE
 from service.routing.service import DispatchReason
 from service.sla.models import DayKind
 from service.units.models import UnitKind
@@ -167,15 +167,6 @@ OUTBOX_STATUS: Words = {
 }
 PLATFORM: Words = {Platform.android: ("Android", "Android"), Platform.ios: ("iOS", "iOS"), Platform.web: ("Web", "Web")}
 DAY_KIND: Words = {DayKind.off: ("Ngày nghỉ", "Day off"), DayKind.work: ("Ngày làm việc", "Working day")}
-# The lines of a report's timeline: those the citizen reads too (service/reports/timeline.py),
-# and the escalation's, which only staff see (service/sla/escalation.py ACTIONS).
-TIMELINE: Words = {
-    **TIMELINE_LINES,
-    "deadline_warning": ("Sắp đến hạn: đã nhắc cán bộ", "Deadline near: the officer was reminded"),
-    "overdue": ("Quá hạn: đã báo cán bộ và lãnh đạo đơn vị", "Overdue: the officer and the unit lead were told"),
-    "escalated": ("Quá hạn lâu: đã báo điều phối viên", "Long overdue: the dispatchers were told"),
-}
-
 # The fields of the console's forms, as a refusal names them.
 FIELD: Words = {
     "question": ("Câu hỏi cho người dân", "Question for the citizen"),

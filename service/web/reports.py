@@ -249,7 +249,7 @@ async def act(
             body = _body(action, form)
             run = partial(_SERVICE[action], session=session, user=user, complaint_id=complaint_id, body=body, now=now)
         else:
-            raise PageRefused()
+            raise PageRefused(request, user)
         await run_in_threadpool(run)
         done, message = True, label("action_done", action, lang)
     except PhanAnhError as refusal:

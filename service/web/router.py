@@ -59,7 +59,12 @@ class LoginRequired(Exception):
 
 
 class PageRefused(Exception):
-    pass
+    """The page is not for the caller's role. The refusal page is drawn where it is raised,
+    while the caller's account is still loaded, so it keeps their header (who they are,
+    their pages, logging out)."""
+
+    def __init__(self, request: Request, user: User) -> None:
+        self.page = render(request, "error.html", user=user, status=403, code="forbidden")
 
 
 def _safe_next(value: str | None) -> str:
@@ -88,9 +93,9 @@ WebUser = Annotated[User, Depends(web_user)]
 
 
 def page_user(page: Page) -> Callable[..., User]:
-    def dependency(user: WebUser) -> User:
+    def dependency(request: Request, user: WebUser) -> User:
         if not may_open(user, page):
-            raise PageRefused()
+            raise PageRefused(request, user)
         return user
 
     return dependency
@@ -195,9 +200,9 @@ def language(lang: str, next: str | None = None) -> Response:
 
 
 @router.get("/")
-def home(user: WebUser) -> Response:
+def home(request: Request, user: WebUser) -> Response:
     if user.role not in HOME:
-        raise PageRefused()
+        raise PageRefused(request, user)
     return RedirectResponse(f"/web/{HOME[user.role].value}", status_code=303)
 
 

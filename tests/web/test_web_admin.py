@@ -4,12 +4,14 @@ nothing, and refusal of every other role. Plain HTTP on the test's transaction; 
 browser test is in test_web_console.py."""
 
 import re
+from urllib.parse import unquote
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 from sqlmodel import Session
 
+from service.web.labels import options
 from tests.conftest import DEMO_PASSWORD, DEMO_USERS, unique
 
 SECTIONS = ("units", "category-groups", "categories", "routing-rules", "sla-policies", "users")
@@ -66,6 +68,21 @@ def test_every_section_lists_its_rows_for_the_admin(client, admin):
     assert client.get("/web/admin/units/2147483647").status_code == 404
     assert client.get("/web/admin/units/2147483648").status_code == 422  # not a database id
     assert client.get("/web/admin/sla-policies/1").status_code == 404  # add or delete only
+
+
+def test_lists_and_forms_show_words_and_names_not_codes(client, admin):
+    units = client.get("/web/admin/units", params={"q": "05528-KTHT"}).text
+    assert "<td>Phòng Kinh tế, Hạ tầng và Đô thị</td>" in units and "<td>ward_infrastructure</td>" not in units
+    # A required choice starts unanswered; the kinds are in words.
+    assert '<option value="" disabled selected>— Chọn —</option>' in units
+    assert '<option value="ward_police" >Công an phường, xã</option>' in units
+    categories = client.get("/web/admin/categories", params={"q": "blocked_drain"}).text
+    assert "<td>Thoát nước, ngập úng</td>" in categories and "<td>drainage</td>" not in categories
+    assert any(f"<td>{words}</td>" in categories for _, words in options("priority", "vi"))
+    english = client.get("/web/admin/users", params={"q": DEMO_USERS["officer"]}, cookies={"pa_lang": "en"}).text
+    assert "<td>Officer</td>" in english and "<td>officer</td>" not in english
+    rules = client.get("/web/admin/routing-rules", params={"q": "Cây xanh"}).text
+    assert "<td>Cây xanh</td>" in rules  # a rule for the trees group, found and shown by its name
 
 
 def test_a_long_list_is_paged(client, db, admin):
@@ -157,7 +174,7 @@ def test_a_unit_is_created_changed_and_deleted_through_its_forms_with_an_audit_t
     # A unit with staff is not deleted: the refusal is the next page's flash line.
     staffed = one(db, "SELECT unit_id FROM users WHERE username = :u", u=DEMO_USERS["officer"])
     kept = post(client, f"/web/admin/units/{staffed}/delete", admin, {})
-    assert kept.status_code == 303 and "unit_in_use" in kept.cookies["pa_flash"]
+    assert kept.status_code == 303 and "Đơn vị còn cán bộ" in unquote(kept.cookies["pa_flash"])
     assert one(db, "SELECT count(*) FROM units WHERE id = :u", u=staffed) == 1
 
     deleted = post(client, f"/web/admin/units/{unit_id}/delete", admin, {})
@@ -175,13 +192,16 @@ def test_a_refused_form_keeps_what_was_typed_names_the_field_and_writes_nothing(
         {"code": "có dấu cách", "group_code": "road", "name": "Ổ gà mới", "name_en": "New pothole"},
     )
     assert bad.status_code == 422
-    assert 'data-test="field-error"' in bad.text and "code:" in bad.text
+    assert 'data-test="field-error"' in bad.text and 'data-code="invalid_input"' in bad.text
+    # The refusal names the field and says what is wrong, in the page's words.
+    assert "Mã: chỉ dùng chữ không dấu" in bad.text
     assert 'value="Ổ gà mới"' in bad.text and 'value="có dấu cách"' in bad.text
     assert one(db, "SELECT count(*) FROM categories") == before
 
     existing = one(db, "SELECT code FROM units ORDER BY id LIMIT 1")
     taken = post(client, "/web/admin/units", admin, {"code": existing, "name": "x", "name_en": "x", "kind": "other"})
-    assert taken.status_code == 409 and "unit_code_taken" in taken.text
+    assert taken.status_code == 409 and 'data-code="unit_code_taken"' in taken.text
+    assert "Mã đơn vị đã tồn tại." in taken.text
     assert one(db, "SELECT count(*) FROM units WHERE code = :c", c=existing) == 1
 
 
@@ -302,7 +322,7 @@ def test_a_user_is_created_promoted_and_disabled_and_the_admin_cannot_lock_thems
 
     own_id = one(db, "SELECT id FROM users WHERE username = :u", u=DEMO_USERS["admin"])
     refused = post(client, f"/web/admin/users/{own_id}", admin, {"role": "officer"})
-    assert refused.status_code == 403 and "self_lockout" in refused.text
+    assert refused.status_code == 403 and 'data-code="self_lockout"' in refused.text
     assert one(db, "SELECT role FROM users WHERE id = :i", i=own_id) == "admin"
 
 
