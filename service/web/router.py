@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
 
+from babel.numbers import format_decimal
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
@@ -44,6 +45,18 @@ def _label(context: Any, kind: str, value: Any) -> str:
 
 
 templates.env.globals["label"] = _label
+
+
+@pass_context
+def _distance(context: Any, metres: float) -> str:
+    """A distance as people say it, in the page's number format: "850 m", "3,2 km"."""
+    locale = "en" if context.get("lang") == "en" else "vi"
+    if metres < 1000:
+        return f"{format_decimal(round(metres), locale=locale)} m"
+    return f"{format_decimal(metres / 1000, format='#,##0.0', locale=locale)} km"
+
+
+templates.env.filters["distance"] = _distance
 templates.env.globals["options"] = options
 
 # Pages load only what the project serves: no CDN, no inline script.

@@ -230,7 +230,7 @@ def test_a_dispatchers_day_clears_a_flag_and_marks_a_duplicate(chromium, site):
 
         # Why it is flagged: how far the photo was taken from the pin, on the map.
         queue.get_by_role("link", name=mismatch).click()
-        expect(page.locator('[data-test="distance"]')).to_have_text(re.compile(r"^[\d.]+ m$"))
+        expect(page.locator('[data-test="distance"]')).to_have_text(re.compile(r"^[\d.]+(,\d)? k?m$"))
         expect(page.locator('[data-map="report-map"]')).to_have_attribute("data-ready", "true")
         # The pin, the place the photo was taken, and the line between them.
         assert page.locator(".leaflet-overlay-pane path").count() >= 4
@@ -280,4 +280,45 @@ def test_the_queue_and_a_report_fit_a_phone(chromium, site, role):
         images_loaded(page, '[data-test="photos"]')
         fits_a_phone(page)
         screenshot(page, f"day-{role}-report-390")
+        assert errors == []
+
+
+def test_the_unit_picker_groups_units_as_people_look_for_them_in_vietnamese_order(chromium, site):
+    code = site.codes["returned"]  # back with the dispatcher: routing it picks a unit
+    with new_page(chromium) as page:
+        log_in(page, site.url, DEMO_USERS["dispatcher"])
+        page.goto(f"{site.url}/web/reports/{report_id(site, code)}")
+        picker = page.locator('form[data-action="route"] [data-test="unit-picker"]')
+        groups = picker.locator("optgroup").evaluate_all("groups => groups.map(g => g.label)")
+        # Units serving many wards first (the power company, Sở Xây dựng), then ward by ward.
+        assert groups[0] == "Đơn vị phụ trách nhiều phường, xã"
+        wide = picker.locator("optgroup").first.locator("option").all_inner_texts()
+        assert "Công ty Điện lực Thái Nguyên" in wide and "Sở Xây dựng tỉnh Thái Nguyên" in wide
+        # Vietnamese alphabetical order, which code-point order gets wrong ("ì" < "ạ" there).
+        assert groups.index("Xã Ba Bể") < groups.index("Xã Bạch Thông") < groups.index("Xã Bình Yên")
+        assert sorted(["Bạch Thông", "Bình Yên"]) == ["Bình Yên", "Bạch Thông"]
+        bach_quang = picker.locator('optgroup[label="Phường Bách Quang"] option').all_inner_texts()
+        assert bach_quang == [
+            "Công an Phường Bách Quang",
+            "Phòng Kinh tế, Hạ tầng và Đô thị Phường Bách Quang",
+            "Trung tâm Dịch vụ tổng hợp Phường Bách Quang",
+        ]
+        assert not re.search(r"\b\d{5}-[A-Z]+\b", " ".join(groups + wide + bach_quang))  # no unit codes
+
+
+def test_an_admins_day_the_dashboard_and_the_accounts_in_words(chromium, site):
+    with new_page(chromium) as page:
+        errors = page_errors(page)
+        log_in(page, site.url, DEMO_USERS["admin"])
+        expect(page.locator('[data-test="role"]')).to_have_text("Quản trị hệ thống")
+        expect(page.locator('[data-test="ioc-map"]')).to_have_attribute("data-ready", "true")
+        expect(page.locator('[data-test="units"]')).to_contain_text(
+            "Phòng Kinh tế, Hạ tầng và Đô thị Phường Bách Quang"
+        )
+        page.goto(f"{site.url}/web/admin/users?q=bachquang")
+        rows = page.locator('[data-test="admin-rows"] tbody')
+        expect(rows).to_contain_text("Lãnh đạo đơn vị")
+        expect(rows).to_contain_text("Cán bộ xử lý")
+        expect(rows).not_to_contain_text("unit_lead")
+        screenshot(page, "day-admin-users")
         assert errors == []

@@ -50,7 +50,8 @@ function drawMap(element) {
     const taken = L.latLng(gps.lat, gps.lon);
     layers.push(L.circleMarker(taken, { radius: 7, color: "#e67e22", weight: 3, fillOpacity: 0.5 }));
     if (data.point) layers.push(L.polyline([taken, [data.point.lat, data.point.lon]], { color: "#e67e22", dashArray: "4 4" }));
-    framing.push(L.latLngBounds(taken, taken));
+    // A photo taken in another province would shrink the ward to a dot: frame only near ones.
+    if (!data.point || taken.distanceTo([data.point.lat, data.point.lon]) < 30000) framing.push(L.latLngBounds(taken, taken));
   });
   if (data.point) {
     const spot = L.latLng(data.point.lat, data.point.lon);
