@@ -105,15 +105,12 @@ function pickerFilters() {
     if (!select) return;
     box.addEventListener("input", () => {
       const words = fold(box.value).split(/\s+/).filter(Boolean);
+      select.querySelectorAll("option:not([disabled])").forEach((option) => {
+        const group = option.parentElement.tagName === "OPTGROUP" ? option.parentElement.label : "";
+        option.hidden = !words.every((w) => fold(`${group} ${option.textContent}`).includes(w));
+      });
       select.querySelectorAll("optgroup").forEach((group) => {
-        let shown = 0;
-        group.querySelectorAll("option").forEach((option) => {
-          const text = fold(`${group.label} ${option.textContent}`);
-          const match = words.every((w) => text.includes(w));
-          option.hidden = !match;
-          if (match) shown += 1;
-        });
-        group.hidden = shown === 0;
+        group.hidden = !group.querySelector("option:not([hidden])");
       });
     });
   });
