@@ -12,9 +12,10 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import text
 
-from tests.conftest import DEMO_PASSWORD, DEMO_USERS
+from tests.conftest import DEMO_USERS
 from tests.routing.test_routing import PNG
 from tests.support.browser import browser_fixture, new_page, page_errors, screenshot
+from tests.web.test_web_console import log_in
 
 chromium = browser_fixture()
 PHONE = {"width": 390, "height": 844}
@@ -23,14 +24,6 @@ PHONE = {"width": 390, "height": 844}
 @pytest.fixture
 def site(demo_site):
     return demo_site
-
-
-def log_in(page: Page, base: str, username: str) -> None:
-    page.goto(f"{base}/web/login")
-    page.get_by_label(re.compile("Tên đăng nhập|Username")).fill(username)
-    page.get_by_label(re.compile("Mật khẩu|Password")).fill(DEMO_PASSWORD)
-    page.get_by_role("button", name=re.compile("Đăng nhập|Log in")).click()
-    page.wait_for_url(re.compile(r"/web/(queue|dispatch|ioc)"))
 
 
 def images_loaded(page: Page, scope: str = "main") -> int:
