@@ -19,6 +19,7 @@ from types import NoneType, UnionType
 from typing import Annotated, Any
 
 from annotated_types import MaxLen
+from babel.numbers import format_decimal
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
@@ -518,7 +519,7 @@ class Cells:
         if isinstance(value, datetime):
             return format_local(value)
         if isinstance(value, float):
-            return f"{value:g}"
+            return format_decimal(value, locale="en" if self.lang == "en" else "vi")  # "1,5" in Vietnamese
         if isinstance(value, list):
             shown = [self.shown(v) for v in value[:6]]
             return ", ".join(shown) + (f" … (+{len(value) - 6})" if len(value) > 6 else "")
