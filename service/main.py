@@ -22,6 +22,8 @@ from service.intake.schemas import ComplaintSubmission
 from service.ioc.router import router as ioc_router
 from service.media.router import router as photos_router
 from service.notifications.router import router as notifications_router
+from service.replies.router import admin_router as admin_replies_router
+from service.replies.router import router as replies_router
 from service.reports.router import router as report_records_router
 from service.routing.admin import router as admin_routing_router
 from service.sla.router import admin_router as admin_sla_router
@@ -132,6 +134,8 @@ def create_app() -> FastAPI:
         admin_categories_router,
         admin_routing_router,
         admin_sla_router,
+        admin_replies_router,
+        replies_router,
         admin_areas_router,
         report_records_router,
         audit_router,

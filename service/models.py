@@ -7,10 +7,12 @@ from service.audit.models import AuditEvent
 from service.categories.models import Category, CategoryGroup
 from service.identity.models import RefreshToken, User
 from service.notifications.models import Device, Notification, NotificationPreference, Outbox
+from service.replies.models import ReplyTemplate
 from service.reports.models import Complaint, ComplaintEvent, ComplaintFollower, ExtensionRequest, Photo
 from service.routing.models import OfficerCategory, RoutingRule
 from service.sla.models import CalendarDay, Escalation, SlaPolicy
 from service.units.models import Unit, UnitArea
+from service.workflow.models import SavedFilter
 
 metadata = SQLModel.metadata
 
@@ -34,7 +36,9 @@ __all__ = [
     "Photo",
     "Province",
     "RefreshToken",
+    "ReplyTemplate",
     "RoutingRule",
+    "SavedFilter",
     "SlaPolicy",
     "Unit",
     "UnitArea",

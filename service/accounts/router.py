@@ -58,6 +58,7 @@ def register(body: RegisterRequest, session: SessionDep, address: ClientAddress)
         language=body.language,
         redis_client=get_redis(),
         client_address=address,
+        claim_code=body.claim_code,
     )
 
 

@@ -23,6 +23,12 @@ class RegisterRequest(PhoneNumber):
     password: str = Password
     full_name: str = Field(min_length=1, max_length=120)
     language: Language = Language.vi
+    claim_code: str | None = Field(
+        default=None,
+        pattern=r"^\d{6}$",
+        description="Only for a phone staff took a report for (hotline, walk-in): the 6-digit code they gave the "
+        "caller, which makes the account and its reports theirs",
+    )
 
 
 class TokenPair(BaseModel):

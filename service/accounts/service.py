@@ -1,6 +1,7 @@
 """Accounts: registration, login with rate limits, token rotation, staff management."""
 
 import logging
+import secrets
 import uuid
 from datetime import timedelta
 
@@ -43,6 +44,12 @@ class PhoneTaken(Conflict):
     code = "phone_taken"
     message = "Số điện thoại này đã được đăng ký."
     message_en = "This phone number is already registered."
+
+
+class CallerIsStaff(Conflict):
+    code = "caller_is_staff"
+    message = "Số điện thoại này thuộc tài khoản cán bộ; cán bộ tự gửi phản ánh bằng tài khoản của mình."
+    message_en = "This phone number belongs to a staff account; staff send reports in their own name."
 
 
 class UnitRequired(PhanAnhError):
@@ -90,12 +97,19 @@ def register_citizen(
     language: Language,
     redis_client: redis.Redis,
     client_address: str,
+    claim_code: str | None = None,
 ) -> User:
+    """A citizen's account. A phone staff already took a report for (hotline, walk-in) is
+    claimed with the one-time code staff gave the caller: the phone alone proves nothing."""
     window = Window("register:address", get_settings().register_max_per_hour, 3600)
     if (retry := window.retry_after(redis_client, client_address)) is not None:
         raise RateLimited(headers={"Retry-After": str(retry)})
     window.hit(redis_client, client_address)
-    if repository.phone_taken(session, phone):
+    existing = repository.get_user_by_phone(session, phone)
+    if existing is not None and awaits_registration(user=existing):
+        _check_claim_code(redis_client=redis_client, user=existing, code=claim_code)
+        return _claim(session=session, user=existing, password=password, full_name=full_name, language=language)
+    if existing is not None:
         raise PhoneTaken(field="phone")
     user = User(
         username=phone,
@@ -115,6 +129,111 @@ def register_citizen(
         object_id=user.id,
         after=audit.snapshot(obj=user),
     )
+    return user
+
+
+class ClaimCodeRefused(Conflict):
+    code = "claim_code_refused"
+    message = (
+        "Số điện thoại này đã được cán bộ dùng để ghi nhận phản ánh của bạn; hãy nhập mã nhận tài khoản "
+        "gồm 6 chữ số mà cán bộ đã đưa cho bạn."
+    )
+    message_en = "Staff took a report for you with this phone number; enter the 6-digit account code they gave you."
+
+
+# A citizen account that staff opened for a caller (a report taken on the hotline or at the
+# desk) has no password: its hash column holds this marker and the Argon2 hash of a one-time
+# claim code, which no password verifies against. The caller gets in by registering with
+# their phone and that code, which chooses their password.
+AWAITING_CLAIM = "!"
+CLAIM_CODE_DIGITS = 6
+
+
+def awaits_registration(*, user: User) -> bool:
+    """A citizen account opened by staff for a caller, in which nobody has logged in yet."""
+    return user.role == Role.citizen and user.is_active and user.password_hash.startswith(AWAITING_CLAIM)
+
+
+def issue_claim_code(*, session: Session, user: User, actor: User) -> str:
+    """A new one-time code for the caller to claim their account with (it replaces any
+    earlier one); only its hash is kept, and the audit trail says it was issued, not what."""
+    code = f"{secrets.randbelow(10**CLAIM_CODE_DIGITS):0{CLAIM_CODE_DIGITS}d}"
+    user.password_hash = AWAITING_CLAIM + hash_password(code)
+    session.add(user)
+    session.flush()
+    audit.record(session=session, actor=actor, action="user.claim_code_issued", object_type="user", object_id=user.id)
+    return code
+
+
+def _check_claim_code(*, redis_client: redis.Redis, user: User, code: str | None) -> None:
+    # Six digits are guessable without a limit: failures count against the phone like logins.
+    per_account, _ = _login_windows()
+    key = f"claim:{user.phone}"
+    if (retry := per_account.retry_after(redis_client, key)) is not None:
+        raise RateLimited(headers={"Retry-After": str(retry)})
+    if not code or not verify_password(user.password_hash.removeprefix(AWAITING_CLAIM) or None, code):
+        per_account.hit(redis_client, key)
+        raise ClaimCodeRefused(field="claim_code")
+
+
+def _claim(*, session: Session, user: User, password: str, full_name: str, language: Language) -> User:
+    """The caller registers with the phone staff took their report for: the account (and the
+    reports in it) becomes theirs, with the password and name they give now.
+
+    The claim code was checked first: the phone number alone would let anyone who knows
+    it read the caller's reports."""
+    before = {"full_name": user.full_name, "language": user.language}
+    user.password_hash = hash_password(password)
+    user.full_name = full_name.strip()
+    user.language = language
+    session.add(user)
+    session.flush()
+    audit.record(
+        session=session,
+        actor=user,
+        action="user.claimed",
+        object_type="user",
+        object_id=user.id,
+        before=before,
+        after=audit.snapshot(obj=user),
+    )
+    return user
+
+
+def citizen_for_caller(*, session: Session, phone: str, full_name: str | None, actor: User) -> User:
+    """The citizen account of ``phone`` (E.164) for a report staff take for a caller: the
+    caller's own account when they have one, else a new one without a password, opened by
+    ``actor`` (the caller registers with this phone later to log in and follow it). A phone
+    that belongs to a staff account is refused: staff report in their own name."""
+    user = repository.get_user_by_phone(session, phone)
+    if user is None:
+        user_id = repository.insert_user_unless_taken(
+            session,
+            {
+                "username": phone,
+                "phone": phone,
+                "full_name": (full_name or "").strip(),
+                "password_hash": AWAITING_CLAIM,
+                "role": Role.citizen.value,
+                "language": Language.vi.value,
+                "is_active": True,
+                "on_duty": True,
+            },
+        )
+        # None: a colleague opened it a moment ago for the same caller; theirs is the one.
+        user = repository.get_user_by_phone(session, phone)
+        assert user is not None
+        if user_id is not None:
+            audit.record(
+                session=session,
+                actor=actor,
+                action="user.created_for_caller",
+                object_type="user",
+                object_id=user.id,
+                after=audit.snapshot(obj=user),
+            )
+    if user.role != Role.citizen:
+        raise CallerIsStaff(field="complaint.caller_phone")
     return user
 
 

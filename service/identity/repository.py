@@ -3,8 +3,10 @@
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, update
+from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import Session, col, select
 
 from service.identity.models import RefreshToken, Role, User
@@ -17,6 +19,18 @@ def get_user(session: Session, user_id: int) -> User | None:
 def get_user_by_login(session: Session, login: str) -> User | None:
     """Citizens type their phone number, staff their username; both identify one user."""
     return session.exec(select(User).where((User.username == login) | (User.phone == login))).first()
+
+
+def get_user_by_phone(session: Session, phone: str) -> User | None:
+    """Whoever holds ``phone`` (E.164): as their number, or as their login name (citizens)."""
+    return session.exec(select(User).where((User.phone == phone) | (User.username == phone))).first()
+
+
+def insert_user_unless_taken(session: Session, values: dict[str, Any]) -> int | None:
+    """Insert a user and return its id, or None when its login name or phone is already
+    taken (by a concurrent request doing the same: the insert waits for it, then yields)."""
+    statement = insert(User).values(**values).on_conflict_do_nothing().returning(col(User.id))
+    return session.execute(statement).scalar_one_or_none()
 
 
 def phone_taken(session: Session, phone: str) -> bool:

@@ -2,11 +2,12 @@ import json
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Header, Query, Response, UploadFile, status
+from fastapi import APIRouter, File, Form, Header, Path, Query, Response, UploadFile, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
+from service.accounts.service import CallerIsStaff
 from service.areas.errors import OutsideServiceArea
 from service.categories import repository as categories
 from service.categories.errors import UnknownCategory
@@ -14,10 +15,19 @@ from service.core.clock import RequestTime
 from service.core.database import SessionDep
 from service.core.errors import NotAuthenticated, NotFound, PermissionDenied, responses
 from service.identity.models import STAFF_ROLES
-from service.identity.policies import CitizenUser, OptionalUser
+from service.identity.policies import CitizenUser, OptionalUser, StaffUser
 from service.intake import service
-from service.intake.errors import IdempotencyKeyRequired, IdempotencyKeyReused
-from service.intake.schemas import ComplaintSubmission
+from service.intake.errors import (
+    AddressRequired,
+    IdempotencyKeyRequired,
+    IdempotencyKeyReused,
+    InvalidPhone,
+    LocationRequired,
+    PointOutsideWard,
+    UnknownArea,
+)
+from service.intake.policies import IntakeStaff
+from service.intake.schemas import CallerAnswer, CallerSubmission, ComplaintSubmission, TakenReport
 from service.media.imaging import MAX_BYTES
 from service.media.storage import get_storage
 from service.media.uploads import MAX_PHOTOS, Upload
@@ -149,6 +159,163 @@ async def submit_complaint(
     if result.replayed:
         response.headers["Idempotent-Replayed"] = "true"
     return await run_in_threadpool(views.complaint_read, session, result.complaint, Audience.owner)
+
+
+# --- reports staff take for a caller or a visitor ------------------------------------------------
+
+CALLER_ERRORS = responses(
+    IdempotencyKeyRequired,
+    IdempotencyKeyReused,
+    InvalidSubmission,
+    InvalidPhone,
+    CallerIsStaff,
+    UnknownCategory,
+    UnknownArea,
+    LocationRequired,
+    AddressRequired,
+    PointOutsideWard,
+    OutsideServiceArea,
+    TooManyPhotos,
+    PhotoInvalid,
+    NotAuthenticated,
+    PermissionDenied,
+)
+
+
+def _caller_part() -> dict:
+    schema = CallerSubmission.model_json_schema(ref_template="#/components/schemas/{model}")
+    schema.pop("$defs", None)  # Visibility, which the reports' answers already put in the components
+    return schema
+
+
+CALLER_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["complaint"],
+                    "properties": {
+                        "complaint": _caller_part(),
+                        "photos": {
+                            "type": "array",
+                            "minItems": 0,
+                            "maxItems": MAX_PHOTOS,
+                            "items": {"type": "string", "format": "binary"},
+                            "description": "Optional for these channels: 0 to 6 photos (JPEG, PNG, WebP or HEIC)",
+                        },
+                    },
+                },
+                "encoding": {
+                    "complaint": {"contentType": "application/json"},
+                    "photos": {"contentType": "image/jpeg, image/png, image/webp, image/heic, image/heif"},
+                },
+            }
+        },
+    }
+}
+
+
+def _parse_caller_submission(raw: str | None) -> CallerSubmission:
+    if raw is None:
+        raise InvalidSubmission(
+            "Thiếu phần dữ liệu 'complaint'.", "The 'complaint' part is missing.", field="complaint"
+        )
+    try:
+        return CallerSubmission.model_validate(json.loads(raw))
+    except json.JSONDecodeError as exc:
+        raise InvalidSubmission(
+            "Phần 'complaint' không phải JSON hợp lệ.",
+            "The 'complaint' part is not valid JSON.",
+            code="invalid_json",
+            field="complaint",
+        ) from exc
+    except ValidationError as exc:
+        raise RequestValidationError(
+            [{**error, "loc": ("body", "complaint", *error["loc"])} for error in exc.errors()]
+        ) from exc
+
+
+@router.post(
+    "/for-caller",
+    status_code=status.HTTP_201_CREATED,
+    response_model=TakenReport,
+    responses=CALLER_ERRORS,
+    openapi_extra=CALLER_BODY,
+    tags=["staff intake"],
+)
+async def take_for_caller(
+    staff: IntakeStaff,
+    session: SessionDep,
+    response: Response,
+    now: RequestTime,
+    complaint: Annotated[
+        str | None,
+        Form(description="JSON: CallerSubmission (channel, caller_phone, category_code, description, ...)"),
+    ] = None,
+    photos: Annotated[list[UploadFile] | None, File(description="0 to 6 photos: JPEG, PNG, WebP or HEIC")] = None,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            min_length=1,
+            max_length=128,
+            description="A random value the form makes once per report and resends with every retry",
+        ),
+    ] = None,
+):
+    """Staff only (officers, unit leads, dispatchers): file a report for someone who phoned
+    the hotline (``channel: hotline``) or came to the office (``walk_in``).
+    ``multipart/form-data`` with a JSON part ``complaint`` and 0–6 files ``photos``.
+
+    The report is the caller's: their citizen account is found by ``caller_phone`` or
+    opened for them without a password — they register in the app with that phone to log
+    in and follow it. The location is a point from the map (``lat``/``lon``), or a ward
+    (``area_code``) and an ``address``: the report is then placed at a point inside the
+    ward, and its first timeline line says so (``details.placed: ward``). It is routed,
+    timed and audited like any other; its first line and audit event name the staff member.
+    When SMS is configured the caller is sent the report's code (``code_sent_by_sms``).
+    Resends with the same ``Idempotency-Key`` return the same report."""
+    if not idempotency_key:
+        raise IdempotencyKeyRequired(field="Idempotency-Key")
+    submission = _parse_caller_submission(complaint)
+    uploads = [Upload(p.filename, await p.read(MAX_BYTES + 1)) for p in photos or [] if p.filename or p.size]
+    result = await run_in_threadpool(
+        lambda: service.take_for_caller(
+            session=session,
+            storage=get_storage(),
+            staff=staff,
+            submission=submission,
+            uploads=uploads,
+            idempotency_key=idempotency_key,
+            now=now,
+        )
+    )
+    if result.replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return await run_in_threadpool(
+        lambda: service.taken_report(
+            session=session, staff=staff, complaint=result.complaint, claim_code=result.claim_code
+        )
+    )
+
+
+@router.get(
+    "/by-code/{code}",
+    response_model=CallerAnswer,
+    responses=responses(NotFound, NotAuthenticated, PermissionDenied),
+    tags=["staff intake"],
+)
+def complaint_by_code(
+    code: Annotated[str, Path(min_length=1, max_length=20, examples=["PA-2026-000123"])],
+    user: StaffUser,
+    session: SessionDep,
+):
+    """Staff only: how the report with this public code is doing, to answer a caller who
+    asks — its state, the last step in words, the unit and the deadline. The reporter's
+    name and phone only for staff whose work needs them (as on the report itself)."""
+    return service.caller_answer(session=session, user=user, code=code)
 
 
 @router.get("/mine", response_model=ComplaintPage, responses=responses(NotAuthenticated, PermissionDenied))

@@ -56,6 +56,9 @@ class Channel(StrEnum):
     mobile = "mobile"
     web = "web"
     open311 = "open311"
+    # Taken by staff for someone who phoned the hotline or came to the office in person.
+    hotline = "hotline"
+    walk_in = "walk_in"
 
 
 class Complaint(SQLModel, table=True):
@@ -120,6 +123,9 @@ class Complaint(SQLModel, table=True):
     captured_at: datetime | None = optional_time_field()
     submitted_at: datetime = created_at_field()
     channel: Channel = enum_field(default=Channel.mobile)
+    # The staff member who took it for a caller or a visitor (channels hotline, walk_in);
+    # the report's citizen is the caller. None for what citizens send themselves.
+    taken_by_id: int | None = Field(default=None, foreign_key="users.id", index=True)
     visibility: Visibility = enum_field(default=Visibility.public)
     priority: str = Field(max_length=20)
     status: ComplaintStatus = enum_field(default=ComplaintStatus.submitted, index=True)

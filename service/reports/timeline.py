@@ -40,6 +40,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "extension_requested": ("Đề nghị gia hạn", "Extension requested"),
     "extension_approved": ("Đã duyệt gia hạn", "Extension approved"),
     "extension_refused": ("Không duyệt gia hạn", "Extension refused"),
+    # Corrections by staff (service/workflow/service.py).
+    "category_changed": ("Đã điều chỉnh lĩnh vực phản ánh", "Category corrected"),
+    "priority_changed": ("Đã điều chỉnh mức ưu tiên", "Priority changed"),
+    "address_edited": ("Đã điều chỉnh địa chỉ", "Address corrected"),
     # The escalation's lines (service/sla/escalation.py), which only staff see.
     "deadline_warning": ("Sắp đến hạn: đã nhắc cán bộ", "Deadline near: the officer was reminded"),
     "overdue": ("Quá hạn: đã báo cán bộ và lãnh đạo đơn vị", "Overdue: the officer and the unit lead were told"),

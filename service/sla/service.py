@@ -5,6 +5,30 @@ when. The resolution clock starts when the report arrives (the citizen's wait is
 counts) and runs to the resolution; the acknowledgement clock starts each time an
 officer is given the report. Waiting for the citizen's answer pauses the resolution
 clock; an approved extension moves its deadline.
+
+Correcting a report (service/workflow/service.py):
+
+- **Priority or category changed** (the SLA policy is per category × priority):
+  :func:`reapply_policy` gives each clock still running the working time the policy of
+  the new category and priority allows, counted from when that clock started, as if the
+  report had had them from the start. So the working time already spent stays spent:
+
+  - resolution: ``deadline(start, allowed + extensions, pauses)``, where ``start`` is the
+    arrival (or the last reopening, which restarts the clock), ``extensions`` the working
+    days approved since then, and ``pauses`` the waits for the citizen since then that
+    began before the clock ran out (as :func:`resume` counts them). A wait still open
+    is added when the citizen answers, as always;
+  - acknowledgement, while it runs (assigned, reopened): the time the officer was given
+    it plus the new policy's allowance.
+
+  A clock that has stopped (the acknowledgement, once acknowledged) is history and keeps
+  its deadline. A deadline that falls in the past makes the report overdue at once, and
+  the escalation levels fire again for the new deadline.
+- **Category changed to one the rules give another unit**: the report is re-routed as a
+  transfer is — the new unit's officer gets a fresh acknowledgement clock; the
+  resolution clock runs on (recomputed as above) and the time so far stays charged to
+  the unit that held it.
+- **Address text edited**: no clock changes.
 """
 
 from datetime import datetime, timedelta
@@ -99,6 +123,44 @@ def extend(*, session: Session, complaint: Complaint, working_days: int) -> None
     cal = calendar(session=session)
     complaint.resolve_due_at = cal.add_days(complaint.resolve_due_at, working_days)
     complaint.resolve_minutes = (complaint.resolve_minutes or 0) + _minutes(cal.day_length * working_days)
+    refresh(complaint=complaint)
+
+
+# Lines that give the report to an officer: each starts that officer's acknowledgement clock.
+_ACK_STARTS = frozenset({"assigned", "routed", "transferred", "reassigned", "reopened"})
+
+
+def reapply_policy(*, session: Session, complaint: Complaint) -> None:
+    """The report's category or priority changed: the clocks still running follow the
+    policy for the new pair, counted from when each started (see the module docstring)."""
+    cal = calendar(session=session)
+    ack, resolve = allowed(session=session, category_id=complaint.category_id, priority=complaint.priority)
+    lines = reports.events_of(session, complaint.id, public_only=False)
+    given = [line.at for line in lines if line.action in _ACK_STARTS]
+    if complaint.status in ACK_CLOCK and complaint.ack_due_at is not None and given:
+        complaint.ack_due_at = cal.add(given[-1], ack)
+        complaint.ack_minutes = _minutes(ack)
+    if complaint.resolve_due_at is not None:
+        reopened = [line.at for line in lines if line.action == "reopened"]
+        start = reopened[-1] if reopened else complaint.submitted_at
+        pauses: list[tuple[datetime, datetime | None]] = []
+        granted = 0
+        for line in lines:
+            if line.at < start:
+                continue
+            if line.action == "info_requested":
+                pauses.append((line.at, None))
+            elif line.action == "info_provided" and pauses and pauses[-1][1] is None:
+                pauses[-1] = (pauses[-1][0], line.at)
+            elif line.action == "extension_approved":
+                granted += int(line.data.get("working_days") or 0)
+        # A wait still open is added by ``resume`` when the citizen answers.
+        waited = [(low, high) for low, high in pauses if high is not None]
+        more = cal.day_length * granted
+        due = cal.deadline(start, resolve + more, waited)
+        assert due is not None  # only closed pauses: there is always a deadline
+        complaint.resolve_due_at = due
+        complaint.resolve_minutes = _minutes(resolve) + (_minutes(more) if granted else 0)
     refresh(complaint=complaint)
 
 

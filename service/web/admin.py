@@ -1,4 +1,4 @@
-"""The admin pages: units, categories, routing rules, SLA policies and users.
+"""The admin pages: units, categories, routing rules, SLA policies, reply templates and users.
 
 One generic set of pages over a table of sections. A section names the keyword-only
 service functions the admin API's routes call for listing, reading, creating, changing
@@ -43,6 +43,9 @@ from service.core.errors import PhanAnhError
 from service.core.schemas import INT_MAX, IdPath
 from service.core.timeutil import format_local
 from service.identity.models import User
+from service.replies import placeholders
+from service.replies import service as replies
+from service.replies.schemas import ReplyTemplateCreate, ReplyTemplateRead, ReplyTemplateUpdate
 from service.routing import admin as rules
 from service.routing.schemas import RuleCreate, RuleRead, RuleUpdate
 from service.sla import router as sla
@@ -106,6 +109,17 @@ LABELS: dict[str, tuple[str, str]] = {
     "role": ("Vai trò", "Role"),
     "language": ("Ngôn ngữ", "Language"),
     "last_login_at": ("Đăng nhập gần nhất", "Last login"),
+    "title": ("Tiêu đề", "Title"),
+    "purpose": ("Dùng cho", "Used for"),
+    # A reply template's texts: the label lists the placeholders they may hold.
+    "body_vi": (
+        f"Nội dung tiếng Việt — chỗ trống: {placeholders.hint('vi')}",
+        f"Vietnamese text — placeholders: {placeholders.hint('en')}",
+    ),
+    "body_en": (
+        f"Nội dung tiếng Anh — chỗ trống: {placeholders.hint('vi')}",
+        f"English text — placeholders: {placeholders.hint('en')}",
+    ),
 }
 
 
@@ -113,6 +127,7 @@ LABELS: dict[str, tuple[str, str]] = {
 COLUMNS: dict[str, tuple[str, str]] = {
     "area_code": ("Phường, xã", "Ward"),
     "priority": ("Mức ưu tiên", "Priority"),
+    "body_vi": ("Nội dung tiếng Việt", "Vietnamese text"),
 }
 
 
@@ -304,6 +319,31 @@ SECTIONS: dict[str, Section] = {
             choices={"category_code": _categories},
             names={"category_code": _categories},
             blank={"category_code": ("Mọi lĩnh vực", "Every category"), "priority": ("Mọi mức", "Any priority")},
+        ),
+        Section(
+            key="reply-templates",
+            title=("Mẫu trả lời", "Reply templates"),
+            read=ReplyTemplateRead,
+            # The Vietnamese text only: an English one on a Vietnamese page reads as codes.
+            columns=("title", "purpose", "category_code", "is_active", "body_vi"),
+            list_rows=lambda s, a, q, offset: _filtered(
+                replies.list_templates(session=s),
+                q,
+                offset,
+                *("title", "category_code", "body_vi", "body_en"),
+                session=s,
+                shown={"category_code": _categories},
+            ),
+            get=lambda s, a, i: replies.get(session=s, template_id=i),
+            create_body=ReplyTemplateCreate,
+            create=lambda s, a, body: replies.create(session=s, data=body),
+            update_body=ReplyTemplateUpdate,
+            update=lambda s, a, i, body: replies.update(session=s, template_id=i, data=body),
+            delete=lambda s, a, i: replies.delete(session=s, template_id=i),
+            choices={"category_code": _categories},
+            names={"category_code": _categories},
+            blank={"category_code": ("Mọi lĩnh vực", "Every category")},
+            search_hint=("tiêu đề, lĩnh vực hoặc nội dung", "title, category or text"),
         ),
         Section(
             key="users",
@@ -534,8 +574,8 @@ class Cells:
 
 
 def heading(read: BaseModel, row_id: int, lang: str) -> str:
-    """What a row's page is called: its name, or its login name, or its number."""
-    name = getattr(read, "name", None)
+    """What a row's page is called: its name (a template's title), or its login name, or its number."""
+    name = getattr(read, "name", None) or getattr(read, "title", None)
     if name is not None:
         return _in(lang, name, getattr(read, "name_en", None) or name)
     return str(getattr(read, "username", None) or f"#{row_id}")

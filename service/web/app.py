@@ -7,7 +7,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from service.web import admin, reports
+from service.web import admin, intake, reports
 from service.web import router as pages
 from service.web import session as cookies
 
@@ -17,6 +17,7 @@ def install(app: FastAPI) -> None:
     app.mount("/web/static", StaticFiles(directory=pages.HERE / "static"), name="web-static")
     app.include_router(pages.router)
     app.include_router(reports.router)
+    app.include_router(intake.router)
     app.include_router(admin.router)
 
     @app.exception_handler(pages.LoginRequired)

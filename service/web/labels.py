@@ -13,13 +13,14 @@ from typing import Any
 from service.categories.models import Priority
 from service.identity.models import Language, Role
 from service.notifications.models import ChannelName, Event, OutboxStatus, Platform
+from service.replies.models import ReplyPurpose
 from service.reports.models import FLAGS, Channel, ComplaintStatus, ExtensionStatus, PhotoKind, PhotoStatus, Visibility
 from service.reports.timeline import LABELS as TIMELINE
 from service.routing.service import DispatchReason
 from service.sla.models import DayKind
 from service.units.models import UnitKind
 from service.workflow.machine import Action
-from service.workflow.schemas import QueueReason, RejectKind
+from service.workflow.schemas import BulkOutcome, DeadlineBand, QueueReason, QueueSort, RejectKind
 
 Words = Mapping[str, tuple[str, str]]
 
@@ -61,6 +62,9 @@ ACTION: Words = {
     Action.reject: ("Từ chối", "Reject"),
     Action.mark_duplicate: ("Đánh dấu trùng", "Mark as a duplicate"),
     Action.clear_flags: ("Đã kiểm tra, cho xử lý tiếp", "Checked: let it go on"),
+    Action.change_category: ("Đổi lĩnh vực", "Change the category"),
+    Action.change_priority: ("Đổi mức ưu tiên", "Change the priority"),
+    Action.edit_address: ("Sửa địa chỉ", "Correct the address"),
 }
 # What the flash line says once the action is done.
 ACTION_DONE: Words = {
@@ -81,6 +85,9 @@ ACTION_DONE: Words = {
     Action.reject: ("Đã từ chối phản ánh.", "Report rejected."),
     Action.mark_duplicate: ("Đã đánh dấu trùng.", "Marked as a duplicate."),
     Action.clear_flags: ("Đã gỡ cảnh báo; phản ánh được xử lý tiếp.", "Flags cleared; the report goes on."),
+    Action.change_category: ("Đã đổi lĩnh vực phản ánh.", "Category changed."),
+    Action.change_priority: ("Đã đổi mức ưu tiên; hạn xử lý được tính lại.", "Priority changed; deadlines recomputed."),
+    Action.edit_address: ("Đã sửa địa chỉ.", "Address corrected."),
 }
 FLAG: Words = {
     "location_mismatch": ("Vị trí ảnh khác vị trí phản ánh", "Photo taken away from the pin"),
@@ -121,6 +128,8 @@ CHANNEL: Words = {
     Channel.mobile: ("Ứng dụng di động", "Mobile app"),
     Channel.web: ("Cổng thông tin", "Web portal"),
     Channel.open311: ("Hệ thống liên thông (Open311)", "Partner system (Open311)"),
+    Channel.hotline: ("Qua đường dây nóng", "By the hotline"),
+    Channel.walk_in: ("Trực tiếp tại quầy tiếp dân", "In person at the desk"),
 }
 EXTENSION: Words = {
     ExtensionStatus.pending: ("Chờ lãnh đạo quyết định", "Waiting for the lead"),
@@ -167,6 +176,22 @@ OUTBOX_STATUS: Words = {
 }
 PLATFORM: Words = {Platform.android: ("Android", "Android"), Platform.ios: ("iOS", "iOS"), Platform.web: ("Web", "Web")}
 DAY_KIND: Words = {DayKind.off: ("Ngày nghỉ", "Day off"), DayKind.work: ("Ngày làm việc", "Working day")}
+# The queue's tabs: where a report stands against the deadline running now.
+DEADLINE_BAND: Words = {
+    DeadlineBand.overdue: ("Quá hạn", "Overdue"),
+    DeadlineBand.soon: ("Sắp đến hạn", "Due soon"),
+    DeadlineBand.later: ("Còn hạn", "On time"),
+    DeadlineBand.paused: ("Chờ người dân", "Waiting for the citizen"),
+}
+QUEUE_SORT: Words = {
+    QueueSort.deadline: ("Hạn gần nhất trước", "Nearest deadline first"),
+    QueueSort.submitted: ("Mới gửi trước", "Newest first"),
+    QueueSort.priority: ("Ưu tiên cao trước", "Most urgent first"),
+}
+BULK_OUTCOME: Words = {
+    BulkOutcome.done: ("Đã thực hiện", "Done"),
+    BulkOutcome.refused: ("Không thực hiện", "Not done"),
+}
 # The fields of the console's forms, as a refusal names them.
 FIELD: Words = {
     "question": ("Câu hỏi cho người dân", "Question for the citizen"),
@@ -180,6 +205,24 @@ FIELD: Words = {
     "note": ("Ghi chú", "Note"),
     "photos": ("Ảnh", "Photos"),
     "approve": ("Quyết định", "Decision"),
+    # The queue's forms (saving a view, acting on several reports).
+    "name": ("Tên bộ lọc", "Name of the filter"),
+    "complaint_ids": ("Phản ánh đã chọn", "Reports chosen"),
+    # Taking a report for a caller (service/web/intake.py).
+    "channel": ("Người dân liên hệ", "How the caller came"),
+    "caller_phone": ("Số điện thoại của người dân", "The caller's phone"),
+    "caller_name": ("Họ tên người dân", "The caller's name"),
+    "description": ("Nội dung phản ánh", "What is wrong"),
+    "area_code": ("Phường, xã", "Ward"),
+    "map_point": ("Điểm trên bản đồ", "Point on the map"),
+    "category_code": ("Lĩnh vực", "Category"),
+    "priority": ("Mức ưu tiên", "Priority"),
+    "address": ("Địa chỉ", "Address"),
+}
+# Which field of the report page a reply template fills (service/replies).
+REPLY_PURPOSE: Words = {
+    ReplyPurpose.result: ("Kết quả xử lý", "What was done"),
+    ReplyPurpose.question: ("Câu hỏi cho người dân", "Question for the citizen"),
 }
 
 # Vocabulary name -> (its words, the enum whose every member must have words, or None).
@@ -204,6 +247,10 @@ CATALOGUE: dict[str, tuple[Words, type[StrEnum] | None]] = {
     "outbox_status": (OUTBOX_STATUS, OutboxStatus),
     "platform": (PLATFORM, Platform),
     "day_kind": (DAY_KIND, DayKind),
+    "deadline_band": (DEADLINE_BAND, DeadlineBand),
+    "queue_sort": (QUEUE_SORT, QueueSort),
+    "bulk_outcome": (BULK_OUTCOME, BulkOutcome),
+    "reply_purpose": (REPLY_PURPOSE, ReplyPurpose),
     "timeline": (TIMELINE, None),
     "field": (FIELD, None),
 }

@@ -1,6 +1,7 @@
 """Which console page each role may open: decided here and nowhere else.
 
 Officers and leads work their queue; dispatchers their queue and the dispatcher queue;
+officers, leads and dispatchers take reports for callers (the intake page);
 the IOC dashboard is for dispatchers, admins and unit leads (their unit's figures); any
 staff member may open a report (acting on it is the workflow's policy); the admin pages
 (units, categories, routing rules, SLA policies, users) are the admin's alone. Citizens use
@@ -10,11 +11,13 @@ the mobile app: no console page is theirs.
 from enum import StrEnum
 
 from service.identity.models import STAFF_ROLES, Role, User
+from service.intake.policies import INTAKE_ROLES
 
 
 class Page(StrEnum):
     queue = "queue"
     dispatch = "dispatch"
+    intake = "intake"
     ioc = "ioc"
     report = "report"
     admin = "admin"
@@ -23,6 +26,8 @@ class Page(StrEnum):
 ALLOWED: dict[Page, frozenset[Role]] = {
     Page.queue: frozenset({Role.officer, Role.unit_lead, Role.dispatcher}),
     Page.dispatch: frozenset({Role.dispatcher}),
+    # Taking a report for a caller: whoever answers the public (service/intake/policies.py).
+    Page.intake: INTAKE_ROLES,
     Page.ioc: frozenset({Role.dispatcher, Role.admin, Role.unit_lead}),
     Page.report: STAFF_ROLES,
     Page.admin: frozenset({Role.admin}),
@@ -43,4 +48,4 @@ def may_open(user: User, page: Page) -> bool:
 
 def pages_for(user: User) -> list[Page]:
     """The navigation: the pages the user may open, report pages aside."""
-    return [page for page in (Page.queue, Page.dispatch, Page.ioc, Page.admin) if may_open(user, page)]
+    return [page for page in (Page.queue, Page.dispatch, Page.intake, Page.ioc, Page.admin) if may_open(user, page)]

@@ -15,15 +15,19 @@ from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
 from service.areas import repository as areas
+from service.categories import repository as categories
 from service.core.clock import RequestTime
 from service.core.database import SessionDep
 from service.core.errors import PhanAnhError
 from service.core.geojson import feature_collection
 from service.core.settings import get_settings
+from service.identity import repository as identity
 from service.identity.models import User
 from service.media.imaging import MAX_BYTES
 from service.media.storage import get_storage
 from service.media.uploads import Upload
+from service.replies import service as replies
+from service.replies.models import ReplyPurpose
 from service.reports import repository as complaints
 from service.reports import views
 from service.reports.models import Complaint, PhotoKind
@@ -31,7 +35,7 @@ from service.reports.policies import Audience
 from service.reports.schemas import ComplaintRead
 from service.units import repository as units
 from service.web import session as cookies
-from service.web.labels import FIELD, label
+from service.web.labels import FIELD, label, options
 from service.web.policies import Page
 from service.web.router import PageRefused, page_user, render, translator
 from service.workflow import repository as handling
@@ -39,8 +43,11 @@ from service.workflow import service as workflow
 from service.workflow.machine import Action, can_move
 from service.workflow.policies import may_act
 from service.workflow.schemas import (
+    ChangeCategoryBody,
+    ChangePriorityBody,
     ClearFlagsBody,
     DuplicateBody,
+    EditAddressBody,
     ExtendBody,
     ExtensionDecisionBody,
     NoteBody,
@@ -67,6 +74,9 @@ OFFERED = (
     Action.extend,
     Action.approve_extension,
     Action.reassign,
+    Action.change_category,
+    Action.change_priority,
+    Action.edit_address,
     Action.mark_duplicate,
     Action.transfer,
     Action.return_,
@@ -102,6 +112,48 @@ def unit_choices(session: Session, lang: str, *, leave_out: int | None = None) -
             group = ward.full_name if lang == "vi" else ward.full_name_en
         groups.setdefault(group, []).append((unit.code, unit.name if lang == "vi" else unit.name_en))
     return list(groups.items())
+
+
+def category_choices(session: Session, lang: str, *, leave_out: int | None = None) -> list[tuple[str, list[Any]]]:
+    """Active categories for a picker, under their groups' names, in the catalogue's order."""
+    groups = {g.code: (g.name if lang == "vi" else g.name_en) for g in categories.list_groups(session)}
+    grouped: dict[str, list[Any]] = {}
+    for category in categories.list_categories(session, include_inactive=False):
+        if category.id != leave_out:
+            name = category.name if lang == "vi" else category.name_en
+            grouped.setdefault(groups.get(category.group_code, ""), []).append((category.code, name))
+    return list(grouped.items())
+
+
+def correcting(session: Session, complaint: Complaint, allowed: list[Action], lang: str) -> dict[str, Any]:
+    """What the correction forms and the reply-template pickers need: the categories and
+    priorities to choose from (not the current one: nothing is chosen for the caller), and
+    the templates filled in for this report, the reporter's language first."""
+    t = translator(lang)
+    found: dict[str, Any] = {"category_groups": [], "priority_choices": [], "replies": {}, "reply_texts": {}}
+    if Action.change_category in allowed:
+        found["category_groups"] = category_choices(session, lang, leave_out=complaint.category_id)
+    if Action.change_priority in allowed:
+        found["priority_choices"] = [(c, w) for c, w in options("priority", lang) if c != complaint.priority]
+    fields = {Action.resolve: ReplyPurpose.result, Action.request_info: ReplyPurpose.question}
+    if not set(fields) & set(allowed):
+        return found
+    filled = replies.filled_for(session=session, complaint=complaint)
+    for action, purpose in fields.items():
+        if action in allowed:
+            found["replies"][purpose.value] = [r for r in filled if r.purpose == purpose]
+    found["reply_texts"] = {f"{r.id}-vi": r.text_vi for r in filled} | {f"{r.id}-en": r.text_en for r in filled}
+    citizen = identity.get_user(session, complaint.citizen_id)
+    theirs = str(citizen.language) if citizen else "vi"
+    languages = [
+        ("vi", t("Tiếng Việt", "Vietnamese")),
+        ("en", t("Tiếng Anh", "English")),
+    ]
+    found["reply_languages"] = [
+        (code, f"{name} — {t('ngôn ngữ của người dân', 'the citizen’s language')}" if code == theirs else name)
+        for code, name in sorted(languages, key=lambda pair: pair[0] != theirs)
+    ]
+    return found
 
 
 def evidence(session: Session, complaint: Complaint, read: ComplaintRead) -> dict[str, Any]:
@@ -157,6 +209,7 @@ def report_page(request: Request, complaint_id: uuid.UUID, user: ReportUser, ses
         user=user,
         report=read,
         limited=audience != Audience.staff,
+        channel=complaint.channel,
         allowed=[a.value for a in allowed],
         unit_groups=unit_choices(session, lang, leave_out=complaint.current_unit_id)
         if {Action.route, Action.transfer} & set(allowed)
@@ -167,6 +220,7 @@ def report_page(request: Request, complaint_id: uuid.UUID, user: ReportUser, ses
         proof=proof,
         map_data=map_data,
         reject_kinds=list(RejectKind),
+        **correcting(session, complaint, allowed, lang),
     )
 
 
@@ -195,6 +249,12 @@ def _body(action: Action, form: dict[str, str]) -> Any:
             return DuplicateBody(original_code=form.get("original_code", ""), note=form.get("note") or None)
         case Action.clear_flags:
             return ClearFlagsBody(note=form.get("note") or None)
+        case Action.change_category:
+            return ChangeCategoryBody(category_code=form.get("category_code", ""), reason=form.get("reason", ""))
+        case Action.change_priority:
+            return ChangePriorityBody(priority=form.get("priority", ""), reason=form.get("reason", ""))  # type: ignore[arg-type]
+        case Action.edit_address:
+            return EditAddressBody(address=form.get("address", ""), reason=form.get("reason") or None)
     raise ValueError(action)
 
 
@@ -211,6 +271,9 @@ _SERVICE: dict[Action, Callable[..., Any]] = {
     Action.reject: workflow.reject,
     Action.mark_duplicate: workflow.mark_duplicate,
     Action.clear_flags: workflow.clear_flags,
+    Action.change_category: workflow.change_category,
+    Action.change_priority: workflow.change_priority,
+    Action.edit_address: workflow.edit_address,
 }
 # Once one of these is done the report has left the dispatcher's hands: back to their queue.
 LEAVES_DISPATCH = (Action.route, Action.reject, Action.mark_duplicate, Action.clear_flags)

@@ -32,6 +32,10 @@ class Action(StrEnum):
     reject = "reject"  # dispatcher: spam or not actionable, with a reason the citizen reads
     mark_duplicate = "mark-duplicate"  # the same problem as an earlier report
     clear_flags = "clear-flags"  # dispatcher: the photo flags were looked at, the report goes on
+    # Correcting what the report says (policies.py says who; sla/service.py what the clock does).
+    change_category = "change-category"  # re-routed when the rules give the new category to another unit
+    change_priority = "change-priority"  # the deadlines follow the new priority's policy
+    edit_address = "edit-address"  # the address text only: no clock, no routing
 
 
 @dataclass(frozen=True)
@@ -62,6 +66,10 @@ MOVES: dict[Action, Move] = {
     Action.reject: Move(OPEN_STATUSES, ComplaintStatus.rejected),
     Action.mark_duplicate: Move(OPEN_STATUSES, ComplaintStatus.duplicate),
     Action.clear_flags: Move(OPEN_STATUSES, None),
+    # A re-routed report becomes ``assigned`` (service.change_category), as a transfer does.
+    Action.change_category: Move(OPEN_STATUSES, None),
+    Action.change_priority: Move(OPEN_STATUSES, None),
+    Action.edit_address: Move(OPEN_STATUSES, None),
 }
 
 

@@ -5,6 +5,13 @@ theirs to act on. An officer works what they hold; a lead also moves what their 
 holds and decides extensions; a dispatcher moves and rejects anything; the citizen who
 sent a report answers, rates and reopens it. Admins configure the service and do not
 handle reports.
+
+Correcting a report (its category, priority or address text):
+
+- the category and the address: the officer holding it, its unit's lead, a dispatcher —
+  whoever may transfer it, since a new category may send it to another unit;
+- the priority: its unit's lead or a dispatcher, not the officer holding it. The priority
+  sets the holder's own deadlines, and moving those is the lead's call (as an extension is).
 """
 
 from service.identity.models import Role, User
@@ -43,6 +50,10 @@ def may_act(user: User, action: Action, complaint: Complaint) -> bool:
             return holds(user, complaint) or leads_unit_of(user, complaint)
         case Action.reassign:
             return leads_unit_of(user, complaint)
+        case Action.change_category | Action.edit_address:
+            return dispatcher or holds(user, complaint) or leads_unit_of(user, complaint)
+        case Action.change_priority:
+            return dispatcher or leads_unit_of(user, complaint)
     return False
 
 

@@ -7,17 +7,18 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Query, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, Response, UploadFile
 from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
 
-from service.areas import repository as areas
-from service.categories import repository as categories
 from service.categories.errors import UnknownCategory
+from service.categories.models import Priority
 from service.core.clock import RequestTime
 from service.core.database import SessionDep
 from service.core.errors import NotAuthenticated, NotFound, PermissionDenied, responses
-from service.core.paging import InvalidCursor, decode_cursor, encode_cursor
-from service.core.timeutil import utcnow
+from service.core.paging import InvalidCursor
+from service.core.schemas import INT_MAX, IdPath
 from service.identity.models import User
 from service.identity.policies import CitizenUser, DispatcherUser, StaffUser
 from service.media.imaging import MAX_BYTES
@@ -25,11 +26,11 @@ from service.media.storage import get_storage
 from service.media.uploads import Upload
 from service.reports import views
 from service.reports.errors import InvalidSubmission, MissingPhoto, PhotoInvalid, TooManyPhotos
-from service.reports.models import IN_HAND_STATUSES, Complaint, ComplaintStatus, flags_of
+from service.reports.models import Complaint, ComplaintStatus, flags_of
 from service.reports.policies import Audience
 from service.reports.schemas import ComplaintRead, HandlingUnit
 from service.units import repository as units
-from service.workflow import repository, service
+from service.workflow import bulk, queue, repository, service
 from service.workflow.errors import (
     ExtensionPending,
     InvalidOfficer,
@@ -45,26 +46,38 @@ from service.workflow.errors import (
     UnknownOriginal,
     UnknownUnit,
 )
-from service.workflow.policies import queue_scope
 from service.workflow.schemas import (
     AnswerBody,
+    BulkAction,
+    BulkReassignBody,
+    BulkRejectBody,
+    BulkResult,
+    BulkRouteBody,
+    ChangeCategoryBody,
+    ChangePriorityBody,
     ClearFlagsBody,
+    DeadlineBand,
     DispatchItem,
     DispatchPage,
     DuplicateBody,
+    EditAddressBody,
     ExtendBody,
     ExtensionDecisionBody,
     NoteBody,
     QuestionBody,
-    QueueItem,
+    QueueCounts,
+    QueueFilters,
     QueuePage,
     QueueReason,
+    QueueSort,
     RatingBody,
     ReassignBody,
     RejectBody,
     ReopenBody,
     ReturnBody,
     RouteBody,
+    SavedFilterCreate,
+    SavedFilterRead,
     TransferBody,
 )
 
@@ -254,6 +267,47 @@ def clear_flags(complaint_id: uuid.UUID, body: ClearFlagsBody, user: StaffUser, 
     return _act(service.clear_flags, session, user, complaint_id, body, now)
 
 
+# ---------------------------------------------------------------- correcting it
+
+
+@router.post(
+    "/change-category",
+    response_model=ComplaintRead,
+    responses=responses(*ACTION_ERRORS, UnknownCategory, NobodyInUnit),
+)
+def change_category(
+    complaint_id: uuid.UUID, body: ChangeCategoryBody, user: StaffUser, session: SessionDep, now: RequestTime
+):
+    """The officer holding it, their lead or a dispatcher: the report is about something
+    else. Its deadlines follow the new category's SLA policy, keeping the working time
+    already spent. When the routing rules give the new category to another unit in the
+    report's ward, it goes there as a transfer would (``assigned``, to an officer of that
+    unit, who has a fresh acknowledgement deadline); otherwise it stays with its officer.
+    A report waiting in the dispatcher queue stays there. The citizen sees that the category
+    was corrected; the reason is for staff. The category it already has changes nothing."""
+    return _act(service.change_category, session, user, complaint_id, body, now)
+
+
+@router.post("/change-priority", response_model=ComplaintRead, responses=responses(*ACTION_ERRORS))
+def change_priority(
+    complaint_id: uuid.UUID, body: ChangePriorityBody, user: StaffUser, session: SessionDep, now: RequestTime
+):
+    """The unit's lead or a dispatcher: the running deadlines are recomputed from the SLA
+    policy of the new priority, counted from when each clock started (so the working time
+    already spent, the waits for the citizen and the extensions granted are kept). The
+    citizen sees that the priority changed; the reason is for staff."""
+    return _act(service.change_priority, session, user, complaint_id, body, now)
+
+
+@router.post("/edit-address", response_model=ComplaintRead, responses=responses(*ACTION_ERRORS))
+def edit_address(
+    complaint_id: uuid.UUID, body: EditAddressBody, user: StaffUser, session: SessionDep, now: RequestTime
+):
+    """The officer holding it, their lead or a dispatcher: correct the address text (the
+    pin, the ward, the unit and the deadlines stay as they are)."""
+    return _act(service.edit_address, session, user, complaint_id, body, now)
+
+
 @queue_router.get("/queue", response_model=DispatchPage, responses=responses(NotAuthenticated, PermissionDenied))
 def dispatch_queue(
     user: DispatcherUser,
@@ -279,72 +333,116 @@ def dispatch_queue(
     return DispatchPage(items=listed, total=total, offset=offset, limit=limit)
 
 
-def _cursor(complaint: Complaint) -> str:
-    return encode_cursor([complaint.due_at.isoformat() if complaint.due_at else None, str(complaint.id)])
-
-
-def _after(cursor: str | None) -> tuple[datetime | None, uuid.UUID] | None:
-    if cursor is None:
-        return None
-    due, last_id = decode_cursor(cursor, 2)
-    try:
-        return (datetime.fromisoformat(due) if due else None), uuid.UUID(last_id)
-    except (ValueError, TypeError) as exc:
-        raise InvalidCursor(field="cursor") from exc
-
-
-@work_router.get(
-    "", response_model=QueuePage, responses=responses(NotAuthenticated, NoQueue, InvalidCursor, UnknownCategory)
-)
-def work_queue(
-    user: StaffUser,
-    session: SessionDep,
+def queue_filters(
+    q: Annotated[
+        str | None,
+        Query(
+            max_length=100,
+            description="Words of the code, description or address, with or without Vietnamese marks (each "
+            "must start a word: `o ga` finds `Ổ gà`); or the reporter's phone, matched on the reports whose "
+            "reporter the caller may know",
+        ),
+    ] = None,
     status: Annotated[list[ComplaintStatus] | None, Query(description="Default: every state in hand")] = None,
     category_code: Annotated[str | None, Query(max_length=40)] = None,
     area_code: Annotated[str | None, Query(max_length=20, description="Ward code, e.g. 05528")] = None,
-    overdue: Annotated[bool, Query(description="Only those past the deadline running now")] = False,
+    priority: Annotated[list[Priority] | None, Query()] = None,
+    band: Annotated[
+        DeadlineBand | None,
+        Query(description="Against the deadline running now: overdue, due within 4 working hours, later, paused"),
+    ] = None,
+    officer_id: Annotated[int | None, Query(ge=1, le=INT_MAX, description="Leads: one officer's reports")] = None,
+    overdue: Annotated[bool, Query(description="Only those past the deadline running now (band=overdue)")] = False,
     unit: Annotated[bool, Query(description="Leads: the whole unit's reports (default), or only their own")] = True,
+    sort: QueueSort = QueueSort.deadline,
+) -> QueueFilters:
+    try:
+        return QueueFilters(
+            q=q or None,
+            status=status,
+            category_code=category_code,
+            area_code=area_code,
+            priority=priority,
+            band=band or (DeadlineBand.overdue if overdue else None),
+            officer_id=officer_id,
+            unit=unit,
+            sort=sort,
+        )
+    except ValidationError as invalid:  # text PostgreSQL cannot store (a NUL): refused like any bad parameter
+        raise RequestValidationError([{**e, "loc": ("query", *e["loc"])} for e in invalid.errors()]) from invalid
+
+
+QueueView = Annotated[QueueFilters, Depends(queue_filters)]
+QUEUE_ERRORS = (NotAuthenticated, NoQueue, UnknownCategory, NotFound)
+
+
+@work_router.get("", response_model=QueuePage, responses=responses(*QUEUE_ERRORS, InvalidCursor))
+def work_queue(
+    user: StaffUser,
+    session: SessionDep,
+    now: RequestTime,
+    filters: QueueView,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ):
-    """The caller's work, the nearest deadline first: an officer's own reports, a lead's
-    unit's, a dispatcher's whole province. Paged with ``next_cursor``."""
-    scope = queue_scope(user, unit_wide=unit)
-    if scope is None:
-        raise NoQueue()
-    category_id = area_id = None
-    if category_code is not None:
-        category = categories.get_by_code(session, category_code)
-        if category is None:
-            raise UnknownCategory(field="category_code")
-        category_id = category.id
-    if area_code is not None:
-        area = areas.get_by_code(session, area_code)
-        if area is None:
-            raise NotFound(field="area_code")
-        area_id = area.id
-    now = utcnow()
-    rows = repository.work_queue(
-        session,
-        scope=scope,
-        statuses=status or sorted(IN_HAND_STATUSES),
-        category_id=category_id,
-        area_id=area_id,
-        overdue_at=now if overdue else None,
-        after=_after(cursor),
-        limit=limit + 1,
-    )
-    page = rows[:limit]
-    unit_by_id = _units_of(session, page)
-    items = [
-        QueueItem(
-            **summary.model_dump(),
-            priority=complaint.priority,
-            due_at=complaint.due_at,
-            overdue=complaint.due_at is not None and complaint.due_at < now,
-            unit=unit_by_id.get(complaint.current_unit_id or 0),
-            officer_id=complaint.current_officer_id,
-        )
-        for summary, complaint in zip(views.summaries(session, page), page, strict=True)
-    ]
-    return QueuePage(items=items, next_cursor=_cursor(page[-1]) if len(rows) > limit else None)
+    """The caller's work: an officer's own reports, a lead's unit's, a dispatcher's whole
+    province; searched, filtered and sorted (the nearest deadline first by default). Paged
+    with ``next_cursor``."""
+    return queue.page(session=session, user=user, filters=filters, cursor=cursor, limit=limit, now=now)
+
+
+@work_router.get("/counts", response_model=QueueCounts, responses=responses(*QUEUE_ERRORS))
+def queue_counts(user: StaffUser, session: SessionDep, now: RequestTime, filters: QueueView):
+    """How many reports the view holds, in all and per deadline band (its tabs): the same
+    filters as ``GET /api/v1/queue``, ``band`` aside."""
+    return queue.counts(session=session, user=user, filters=filters, now=now)
+
+
+@work_router.get("/filters", response_model=list[SavedFilterRead], responses=responses(NotAuthenticated))
+def saved_filters(user: StaffUser, session: SessionDep):
+    """The caller's saved views of the queue, by name."""
+    return queue.saved_filters(session=session, user=user)
+
+
+@work_router.post("/filters", response_model=SavedFilterRead, status_code=201, responses=responses(*QUEUE_ERRORS))
+def save_filter(body: SavedFilterCreate, user: StaffUser, session: SessionDep):
+    """Keep a view of the queue under a name (for the caller alone); the same name again
+    replaces it."""
+    return queue.save_filter(session=session, user=user, body=body)
+
+
+@work_router.delete(
+    "/filters/{filter_id}", status_code=204, response_class=Response, responses=responses(NotAuthenticated, NotFound)
+)
+def forget_filter(filter_id: IdPath, user: StaffUser, session: SessionDep):
+    """Delete one of the caller's saved views."""
+    queue.forget_filter(session=session, user=user, filter_id=filter_id)
+    return Response(status_code=204)
+
+
+def _bulk(action: BulkAction, session: Any, user: User, body: bulk.BulkBody, now: datetime) -> BulkResult:
+    return bulk.run(session=session, user=user, action=action, body=body, now=now)
+
+
+@work_router.post("/bulk/reassign", response_model=BulkResult, responses=responses(NotAuthenticated))
+def bulk_reassign(body: BulkReassignBody, user: StaffUser, session: SessionDep, now: RequestTime):
+    """The unit's lead: give several reports (1–100) to one officer of the unit. Each is
+    handled as the single action handles it, in its own savepoint: the answer has one result
+    per report, ``done`` or ``refused`` with the refusal's code and words."""
+    return _bulk(BulkAction.reassign, session, user, body, now)
+
+
+@work_router.post("/bulk/route", response_model=BulkResult, responses=responses(NotAuthenticated))
+def bulk_route(body: BulkRouteBody, user: StaffUser, session: SessionDep, now: RequestTime):
+    """Dispatcher: send several reports (1–100) waiting for dispatch to one unit. Each is
+    handled as the single action handles it, in its own savepoint: the answer has one result
+    per report, ``done`` or ``refused`` with the refusal's code and words."""
+    return _bulk(BulkAction.route, session, user, body, now)
+
+
+@work_router.post("/bulk/reject", response_model=BulkResult, responses=responses(NotAuthenticated))
+def bulk_reject(body: BulkRejectBody, user: StaffUser, session: SessionDep, now: RequestTime):
+    """Dispatcher: reject several reports (1–100) with one kind and reason (each citizen
+    reads it). Each is handled as the single action handles it, in its own savepoint: the
+    answer has one result per report, ``done`` or ``refused`` with the refusal's code and words."""
+    return _bulk(BulkAction.reject, session, user, body, now)

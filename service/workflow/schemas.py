@@ -1,11 +1,15 @@
 """Bodies of the handling actions and the dispatcher queue's answer."""
 
+import uuid
 from enum import StrEnum
 from typing import Annotated
 
 from pydantic import BaseModel, Field, StringConstraints
 
+from service.categories.models import Priority
+from service.core.errors import ErrorBody
 from service.core.schemas import DbId, Input, LocalDatetime
+from service.reports.models import ComplaintStatus
 from service.reports.schemas import ComplaintSummary, HandlingUnit
 
 # A reason someone will read later (the citizen, or the next unit): a few words at least.
@@ -51,6 +55,23 @@ class DuplicateBody(Input):
 
 class ClearFlagsBody(Input):
     note: Note | None = Field(default=None, description="What was checked; staff only")
+
+
+class ChangeCategoryBody(Input):
+    category_code: str = Field(min_length=1, max_length=40, examples=["street_light"])
+    reason: Reason = Field(description="Why the category was wrong; staff only")
+
+
+class ChangePriorityBody(Input):
+    priority: Priority
+    reason: Reason = Field(description="Why it is more or less pressing; staff only")
+
+
+class EditAddressBody(Input):
+    address: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=500)] = Field(
+        description="The address as people find the place; the citizen and the public read it"
+    )
+    reason: Note | None = Field(default=None, description="Staff only")
 
 
 class QueueReason(StrEnum):
@@ -105,14 +126,122 @@ class ExtensionDecisionBody(Input):
     note: Note | None = None
 
 
+class QueueSort(StrEnum):
+    deadline = "deadline"  # the nearest deadline first, none last (paged by keyset)
+    submitted = "submitted"  # the newest first
+    priority = "priority"  # the most urgent first, then by deadline
+
+
+class DeadlineBand(StrEnum):
+    """Where a report stands against the deadline running now (the queue's tabs)."""
+
+    overdue = "overdue"  # past it
+    soon = "soon"  # due within 4 working hours
+    later = "later"
+    paused = "paused"  # the clock waits for the citizen's answer
+
+
+Search = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
+
+
+class QueueFilters(Input):
+    """A view of the queue: what ``GET /api/v1/queue`` takes besides paging, and what a
+    saved filter keeps."""
+
+    q: Search | None = Field(
+        default=None,
+        description="Words of the code, description or address, with or without Vietnamese marks "
+        "(each must start a word); or the reporter's phone, on the reports whose reporter the caller may know",
+        examples=["o ga", "PA-2026-000123", "0912345678"],
+    )
+    status: list[ComplaintStatus] | None = Field(default=None, description="Default: every state in hand")
+    category_code: str | None = Field(default=None, max_length=40)
+    area_code: str | None = Field(default=None, max_length=20, description="Ward code, e.g. 05528")
+    priority: list[Priority] | None = None
+    band: DeadlineBand | None = Field(default=None, description="Against the deadline running now")
+    officer_id: DbId | None = Field(default=None, description="Leads: one officer's reports")
+    unit: bool = Field(default=True, description="Leads: the whole unit's reports (default), or only their own")
+    sort: QueueSort = QueueSort.deadline
+
+
 class QueueItem(ComplaintSummary):
     priority: str
     due_at: LocalDatetime | None = Field(description="The deadline running now; none while waiting for the citizen")
     overdue: bool
+    band: DeadlineBand | None = Field(default=None, description="Null when no deadline runs (waiting for dispatch)")
     unit: HandlingUnit | None
     officer_id: int | None
+    officer_name: str | None = Field(default=None, description="Who holds it, for staff who need to know")
+    address: str | None = None
 
 
 class QueuePage(BaseModel):
     items: list[QueueItem]
     next_cursor: str | None = Field(description="Pass as ``cursor`` for the next page; null on the last")
+
+
+class QueueCounts(BaseModel):
+    """How many reports each tab of a view holds: all of them, and each deadline band."""
+
+    all: int
+    overdue: int
+    soon: int
+    later: int
+    paused: int
+
+
+SavedFilterName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
+
+
+class SavedFilterCreate(Input):
+    name: SavedFilterName = Field(examples=["Quá hạn ở Bách Quang"])
+    filters: QueueFilters
+
+
+class SavedFilterRead(BaseModel):
+    id: int
+    name: str
+    filters: QueueFilters
+
+
+class BulkAction(StrEnum):
+    reassign = "reassign"
+    route = "route"
+    reject = "reject"
+
+
+# At most a long page of the queue at once: the whole request stays one short transaction.
+BULK_MAX = 100
+ComplaintIds = Annotated[list[uuid.UUID], Field(min_length=1, max_length=BULK_MAX)]
+
+
+class BulkReassignBody(ReassignBody):
+    complaint_ids: ComplaintIds
+
+
+class BulkRouteBody(RouteBody):
+    complaint_ids: ComplaintIds
+
+
+class BulkRejectBody(RejectBody):
+    complaint_ids: ComplaintIds
+
+
+class BulkOutcome(StrEnum):
+    done = "done"
+    refused = "refused"
+
+
+class BulkItem(BaseModel):
+    complaint_id: uuid.UUID
+    code: str | None = Field(description="Null for an id that names no report the caller may know")
+    outcome: BulkOutcome
+    status: ComplaintStatus | None = Field(description="The report's state after the action (done) or as it is")
+    refusal: ErrorBody | None = Field(default=None, description="Why it was refused, as the single action says")
+
+
+class BulkResult(BaseModel):
+    action: BulkAction
+    done: int
+    refused: int
+    items: list[BulkItem] = Field(description="One per report, in the order asked")

@@ -8,7 +8,9 @@ from typing import Any
 
 from sqlmodel import Session
 
+from service.areas import repository as areas
 from service.categories import repository as categories
+from service.categories.errors import UnknownCategory
 from service.core.errors import NotFound
 from service.core.settings import get_settings
 from service.identity import repository as identity
@@ -18,6 +20,7 @@ from service.media.uploads import Upload, check_photos, store_photos
 from service.reports import repository as reports
 from service.reports import timeline
 from service.reports.models import (
+    IN_HAND_STATUSES,
     OPEN_STATUSES,
     Complaint,
     ComplaintStatus,
@@ -27,7 +30,7 @@ from service.reports.models import (
     flags_of,
 )
 from service.reports.policies import audience_for
-from service.routing.service import DispatchReason, hand_to_unit
+from service.routing.service import DispatchReason, decide_for, hand_to_unit
 from service.sla import service as sla
 from service.units import repository as units
 from service.units.models import Unit
@@ -50,8 +53,11 @@ from service.workflow.machine import Action, can_move, target
 from service.workflow.policies import may_act
 from service.workflow.schemas import (
     AnswerBody,
+    ChangeCategoryBody,
+    ChangePriorityBody,
     ClearFlagsBody,
     DuplicateBody,
+    EditAddressBody,
     ExtendBody,
     ExtensionDecisionBody,
     NoteBody,
@@ -314,6 +320,141 @@ def clear_flags(
         public=False,
         internal_note=body.note,
         data={"flags": flags},
+    )
+    return complaint
+
+
+# ---------------------------------------------------------------- correcting the report
+#
+# A correction to the value the report already has changes nothing and records nothing
+# (a form sent twice is no error). Each line is public: the citizen sees that what their
+# report says was corrected, and reads the new value on it; the reason, the old value and
+# the deadlines before and after are staff's (``internal_note``, ``data``).
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def change_category(
+    *, session: Session, user: User, complaint_id: uuid.UUID, body: ChangeCategoryBody, now: datetime
+) -> Complaint:
+    """The category is corrected and its SLA policy applies (``sla.reapply_policy``). A
+    report in hand whose new category the routing rules give to another unit in its ward
+    is re-routed there as a transfer would be (a ``transferred`` line, the unit's officer
+    and a fresh acknowledgement clock); otherwise it stays with its officer. In the
+    dispatcher queue it stays there: the dispatcher routes it."""
+    complaint = _begin(session, user, Action.change_category, complaint_id)
+    category = categories.get_by_code(session, body.category_code)
+    if category is None or category.id is None or not category.is_active:
+        raise UnknownCategory(field="category_code")
+    if category.id == complaint.category_id:
+        return complaint
+    previous = categories.get(session, complaint.category_id)
+    due_before = complaint.resolve_due_at
+    complaint.category_id = category.id
+    sla.reapply_policy(session=session, complaint=complaint)
+    ruled, rule_id = None, None
+    if complaint.status in IN_HAND_STATUSES and complaint.current_unit_id is not None:
+        area = areas.get(session, complaint.area_id)
+        assert area is not None
+        ruled, rule_id, _ = decide_for(session=session, category=category, area=area)
+    moves = ruled is not None and ruled.id != complaint.current_unit_id
+    before, from_unit, from_officer = complaint.status, complaint.current_unit_id, complaint.current_officer_id
+    officer = None
+    if moves:
+        assert ruled is not None
+        officer = hand_to_unit(session=session, complaint=complaint, unit=ruled, category=category, now=now)
+        if officer is None:
+            raise NobodyInUnit(field="category_code")
+        complaint.routed_by_rule_id = rule_id
+    session.add(complaint)
+    timeline.record(
+        session,
+        complaint,
+        "category_changed",
+        at=now,
+        actor=user,
+        internal_note=body.reason,
+        data={
+            "from": previous.code if previous else None,
+            "to": category.code,
+            "rerouted_to": ruled.code if moves and ruled else None,
+            "due_before": _iso(due_before),
+            "due_after": _iso(complaint.resolve_due_at),
+        },
+    )
+    if moves and ruled is not None and officer is not None:
+        left = units.get(session, from_unit) if from_unit else None
+        _line(
+            session,
+            user,
+            complaint,
+            "transferred",
+            before,
+            at=now,
+            internal_note=body.reason,
+            data={
+                "from_unit": left.code if left else None,
+                "to_unit": ruled.code,
+                "from_officer_id": from_officer,
+                "officer_id": officer.id,
+                "because": "category_changed",
+                "rule_id": rule_id,
+            },
+        )
+    return complaint
+
+
+def change_priority(
+    *, session: Session, user: User, complaint_id: uuid.UUID, body: ChangePriorityBody, now: datetime
+) -> Complaint:
+    """The priority is corrected and the running clocks follow its SLA policy, keeping
+    the working time already spent (``sla.reapply_policy``)."""
+    complaint = _begin(session, user, Action.change_priority, complaint_id)
+    if body.priority == complaint.priority:
+        return complaint
+    previous, ack_before, resolve_before = complaint.priority, complaint.ack_due_at, complaint.resolve_due_at
+    complaint.priority = body.priority
+    sla.reapply_policy(session=session, complaint=complaint)
+    session.add(complaint)
+    timeline.record(
+        session,
+        complaint,
+        "priority_changed",
+        at=now,
+        actor=user,
+        internal_note=body.reason,
+        data={
+            "from": previous,
+            "to": body.priority.value,
+            "ack_due_before": _iso(ack_before),
+            "ack_due_after": _iso(complaint.ack_due_at),
+            "due_before": _iso(resolve_before),
+            "due_after": _iso(complaint.resolve_due_at),
+        },
+    )
+    return complaint
+
+
+def edit_address(
+    *, session: Session, user: User, complaint_id: uuid.UUID, body: EditAddressBody, now: datetime
+) -> Complaint:
+    """The address text is corrected: the pin, the ward, the routing and the clocks stay."""
+    complaint = _begin(session, user, Action.edit_address, complaint_id)
+    if body.address == complaint.address:
+        return complaint
+    previous = complaint.address
+    complaint.address = body.address
+    session.add(complaint)
+    timeline.record(
+        session,
+        complaint,
+        "address_edited",
+        at=now,
+        actor=user,
+        internal_note=body.reason,
+        data={"from": previous, "to": body.address},
     )
     return complaint
 

@@ -194,7 +194,15 @@ def console_pages(site: DemoSite) -> list[tuple[str, str]]:
         ("queue", "/web/queue"),
         ("queue-overdue", "/web/queue?overdue=true"),
         ("queue-table", "/web/queue/table"),
+        # The queue searched, filtered and sorted; the view of what waits for a dispatcher.
+        ("queue-search", "/web/queue?q=o+ga&sort=priority"),
+        ("queue-filtered", "/web/queue?band=soon&category_code=pothole&status=in_progress&sort=submitted"),
+        ("queue-waiting", "/web/queue?status=submitted"),
+        ("queue-table-search", "/web/queue/table?q=o+ga&band=overdue"),
         ("dispatch", "/web/dispatch"),
+        ("intake", "/web/intake"),
+        # A caller asks about a report handled to the end: its answer, with the result.
+        ("intake-lookup", f"/web/intake?code={site.codes.get('resolved') or min(site.codes.values())}"),
         ("ioc", "/web/ioc"),
         ("ioc-summary", "/web/ioc/summary"),
         ("admin", "/web/admin"),
@@ -206,6 +214,10 @@ def console_pages(site: DemoSite) -> list[tuple[str, str]]:
     for name, code in sorted(site.codes.items()):
         pages.append((f"report-{name}", f"/web/reports/{site.id_of(code)}"))
     pages.append(("report-unknown", f"/web/reports/{uuid.UUID(int=1)}"))
+    # A report on paper: one handled to the end, one flagged, one waiting for the citizen.
+    for name in ("resolved", "location_mismatch", "awaiting_info"):
+        if name in site.codes:
+            pages.append((f"print-{name}", f"/web/reports/{site.id_of(site.codes[name])}/print"))
     return pages
 
 
@@ -215,6 +227,7 @@ ROW_OF_SECTION = {
     "categories": "SELECT id FROM categories WHERE code = 'blocked_drain'",
     "routing-rules": "SELECT id FROM routing_rules WHERE group_code IS NOT NULL ORDER BY id LIMIT 1",
     "users": "SELECT id FROM users WHERE username = 'canbo.bachquang'",
+    "reply-templates": "SELECT id FROM reply_templates ORDER BY id LIMIT 1",
 }
 
 
@@ -393,10 +406,22 @@ BROWSED: dict[str, tuple[str, ...]] = {
         "report-unknown",
         "admin",
     ),
-    "other_officer": ("queue", "report-other_unit"),
-    "unit_lead": ("queue", "ioc", "report-extension", "report-resolved"),
+    "other_officer": ("queue", "report-other_unit", "intake-lookup"),
+    "unit_lead": (
+        "queue",
+        "queue-search",
+        "queue-filtered",
+        "ioc",
+        "report-extension",
+        "report-resolved",
+        "print-resolved",
+    ),
     "dispatcher": (
         "dispatch",
+        "queue-waiting",
+        "print-location_mismatch",
+        "intake",
+        "intake-lookup",
         "report-location_mismatch",
         "report-reused_photo",
         "report-returned",

@@ -101,6 +101,10 @@ PERFORMED = {
     Action.reject: ("dispatcher", {"kind": "spam", "reason": "Quảng cáo"}),
     Action.mark_duplicate: ("dispatcher", "original"),
     Action.clear_flags: ("dispatcher", {}),
+    # Corrections (tests/workflow/test_corrections.py): a category the same unit handles.
+    Action.change_category: ("holder", {"category_code": "damaged_pavement", "reason": "Vỉa hè"}),
+    Action.change_priority: ("lead", {"priority": "urgent", "reason": "Gần trường học"}),
+    Action.edit_address: ("holder", {"address": "Trước số 12", "reason": "Người dân báo lại"}),
 }
 
 

@@ -123,3 +123,123 @@ document.addEventListener("DOMContentLoaded", () => {
   pickerFilters();
   document.querySelectorAll("[data-map]").forEach(drawMap);
 });
+
+// A reply template goes into the result or the question where the cursor is, for the officer
+// to edit before sending. The texts were filled in for this report on the server (#reply-texts).
+function replyPickers() {
+  const data = document.getElementById("reply-texts");
+  if (!data) return;
+  const texts = JSON.parse(data.textContent);
+  document.querySelectorAll("[data-reply-picker]").forEach((picker) => {
+    const field = picker.closest("form").querySelector(`[name="${picker.dataset.field}"]`);
+    const choice = picker.querySelector("[data-reply-choice]");
+    if (!field || !choice) return;
+    picker.hidden = false;
+    picker.querySelector("[data-reply-insert]").addEventListener("click", () => {
+      const text = texts[choice.value];
+      if (!text) return;
+      field.setRangeText(text, field.selectionStart ?? field.value.length, field.selectionEnd ?? field.value.length, "end");
+      field.dispatchEvent(new Event("input", { bubbles: true }));
+      field.focus();
+    });
+  });
+}
+
+document.addEventListener("DOMContentLoaded", replyPickers);
+
+// The intake form's map: a click sets the report's point (the form's hidden lat and lon) and
+// picks the ward it falls in; choosing a ward in the picker shows that ward.
+function pickPoint(element) {
+  const data = JSON.parse(document.getElementById(element.dataset.pick).textContent);
+  const form = element.closest("form");
+  const lat = form.querySelector('input[name="lat"]');
+  const lon = form.querySelector('input[name="lon"]');
+  const ward = form.querySelector('select[name="area_code"]');
+  const shown = form.querySelector("output[data-picked]");
+  const english = document.documentElement.lang === "en";
+  const map = L.map(element, { attributionControl: false, zoomSnap: 0.25 });
+  const outlines = {};
+  const wards = L.geoJSON(data.wards, {
+    style: () => ({ color: "#123a63", weight: 1, fillColor: "#1f6fb2", fillOpacity: 0.06 }),
+    onEachFeature: (f, layer) => {
+      outlines[f.properties.code] = layer;
+      layer.bindTooltip(english ? f.properties.name_en : f.properties.name);
+      layer.on("click", (event) => {
+        if (ward) ward.value = f.properties.code;
+        // A clicked outline would keep the browser's focus ring around the whole ward.
+        if (event.originalEvent.target.blur) event.originalEvent.target.blur();
+      });
+    },
+  });
+  let marker = null;
+  const place = (latlng) => {
+    if (marker) marker.setLatLng(latlng);
+    else marker = L.circleMarker(latlng, { radius: 8, color: "#c0392b", weight: 3 }).addTo(map);
+    lat.value = latlng.lat.toFixed(6);
+    lon.value = latlng.lng.toFixed(6);
+    if (shown) shown.textContent = `${lat.value}, ${lon.value}`;
+  };
+  const frame = () => {
+    const chosen = ward && outlines[ward.value];
+    if (chosen) map.fitBounds(chosen.getBounds(), { padding: [10, 10] });
+    else if (wards.getLayers().length) map.fitBounds(wards.getBounds(), { padding: [10, 10] });
+    else map.setView([21.59, 105.84], 10);
+  };
+  if (lat.value && lon.value) map.setView([+lat.value, +lon.value], 16);
+  else frame();
+  if (data.tiles) L.tileLayer(data.tiles, { maxZoom: 19 }).addTo(map);
+  wards.addTo(map);
+  if (lat.value && lon.value) place(L.latLng(+lat.value, +lon.value));
+  map.on("click", (event) => place(event.latlng));
+  if (ward) ward.addEventListener("change", frame);
+  const clear = form.querySelector("[data-clear-point]");
+  if (clear) {
+    clear.addEventListener("click", () => {
+      if (marker) { marker.remove(); marker = null; }
+      lat.value = "";
+      lon.value = "";
+      if (shown) shown.textContent = shown.dataset.none;
+    });
+  }
+  element.dataset.ready = "true";
+}
+
+document.addEventListener("DOMContentLoaded", () => document.querySelectorAll("[data-pick]").forEach(pickPoint));
+
+// The queue's bulk form: its checkboxes sit in the live table, which a refresh redraws; what
+// was ticked stays ticked, "choose all" ticks the page, and the form says how many are chosen.
+function bulkSelection() {
+  const form = document.getElementById("bulk");
+  const region = document.querySelector("[data-live]");
+  if (!form || !region) return;
+  const english = document.documentElement.lang === "en";
+  const chosen = form.querySelector("[data-chosen]");
+  const boxes = () => [...region.querySelectorAll('input[type="checkbox"][name="ids"]')];
+  let kept = new Set();
+  const count = () => {
+    const n = boxes().filter((box) => box.checked).length;
+    if (chosen) chosen.textContent = n ? (english ? `${n} chosen.` : `Đã chọn ${n} phản ánh.`) : "";
+  };
+  region.addEventListener("change", (event) => {
+    if (event.target.matches("[data-select-all]")) boxes().forEach((box) => { box.checked = event.target.checked; });
+    count();
+  });
+  region.addEventListener("htmx:beforeSwap", () => {
+    kept = new Set(boxes().filter((box) => box.checked).map((box) => box.value));
+  });
+  region.addEventListener("htmx:afterSwap", () => {
+    boxes().forEach((box) => { box.checked = kept.has(box.value); });
+    count();
+  });
+  count();
+}
+
+// The print view's button (no inline script: the page's policy forbids it).
+function printButtons() {
+  document.querySelectorAll("[data-print]").forEach((button) => button.addEventListener("click", () => window.print()));
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  bulkSelection();
+  printButtons();
+});
