@@ -37,7 +37,7 @@ from service.units import repository as units
 from service.web import session as cookies
 from service.web.labels import FIELD, label, options
 from service.web.policies import Page
-from service.web.router import PageRefused, page_user, render, translator
+from service.web.router import PageRefused, page_user, render, translator, unit_groups
 from service.workflow import repository as handling
 from service.workflow import service as workflow
 from service.workflow.machine import Action, can_move
@@ -96,22 +96,6 @@ def offered(session: Session, user: User, complaint: Complaint) -> list[Action]:
         Action.approve_extension: not pending,
     }
     return [a for a in allowed if not skip.get(a, False)]
-
-
-def unit_choices(session: Session, lang: str, *, leave_out: int | None = None) -> list[tuple[str, list[Any]]]:
-    """Units for a picker, grouped as people look for them: those serving many wards, then
-    each ward's own units under the ward's name; Vietnamese alphabetical order."""
-    t = translator(lang)
-    groups: dict[str, list[Any]] = {}
-    for unit, ward in units.picker(session):
-        if unit.id == leave_out:
-            continue
-        if ward is None:
-            group = t("Đơn vị phụ trách nhiều phường, xã", "Units serving several wards")
-        else:
-            group = ward.full_name if lang == "vi" else ward.full_name_en
-        groups.setdefault(group, []).append((unit.code, unit.name if lang == "vi" else unit.name_en))
-    return list(groups.items())
 
 
 def category_choices(session: Session, lang: str, *, leave_out: int | None = None) -> list[tuple[str, list[Any]]]:
@@ -211,7 +195,7 @@ def report_page(request: Request, complaint_id: uuid.UUID, user: ReportUser, ses
         limited=audience != Audience.staff,
         channel=complaint.channel,
         allowed=[a.value for a in allowed],
-        unit_groups=unit_choices(session, lang, leave_out=complaint.current_unit_id)
+        unit_groups=unit_groups(session, lang, leave_out=complaint.current_unit_id)
         if {Action.route, Action.transfer} & set(allowed)
         else [],
         officers=officers,
