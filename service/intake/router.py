@@ -1,11 +1,11 @@
 import json
 import uuid
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, File, Form, Header, Path, Query, Response, UploadFile, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from service.accounts.service import CallerIsStaff
 from service.areas.errors import OutsideServiceArea
@@ -53,13 +53,17 @@ SUBMISSION_ERRORS = responses(
 )
 
 
-def _parse_submission(raw: str | None) -> ComplaintSubmission:
+Part = TypeVar("Part", bound=BaseModel)
+
+
+def _parse_part(raw: str | None, model: type[Part]) -> Part:
+    """The JSON part ``complaint`` of a multipart submission, validated as ``model``."""
     if raw is None:
         raise InvalidSubmission(
             "Thiếu phần dữ liệu 'complaint'.", "The 'complaint' part is missing.", field="complaint"
         )
     try:
-        return ComplaintSubmission.model_validate(json.loads(raw))
+        return model.model_validate(json.loads(raw))
     except json.JSONDecodeError as exc:
         raise InvalidSubmission(
             "Phần 'complaint' không phải JSON hợp lệ.",
@@ -72,6 +76,10 @@ def _parse_submission(raw: str | None) -> ComplaintSubmission:
         raise RequestValidationError(
             [{**error, "loc": ("body", "complaint", *error["loc"])} for error in exc.errors()]
         ) from exc
+
+
+def _parse_submission(raw: str | None) -> ComplaintSubmission:
+    return _parse_part(raw, ComplaintSubmission)
 
 
 # What the app really sends: the form parts as the mobile team must build them. FastAPI
@@ -218,23 +226,7 @@ CALLER_BODY = {
 
 
 def _parse_caller_submission(raw: str | None) -> CallerSubmission:
-    if raw is None:
-        raise InvalidSubmission(
-            "Thiếu phần dữ liệu 'complaint'.", "The 'complaint' part is missing.", field="complaint"
-        )
-    try:
-        return CallerSubmission.model_validate(json.loads(raw))
-    except json.JSONDecodeError as exc:
-        raise InvalidSubmission(
-            "Phần 'complaint' không phải JSON hợp lệ.",
-            "The 'complaint' part is not valid JSON.",
-            code="invalid_json",
-            field="complaint",
-        ) from exc
-    except ValidationError as exc:
-        raise RequestValidationError(
-            [{**error, "loc": ("body", "complaint", *error["loc"])} for error in exc.errors()]
-        ) from exc
+    return _parse_part(raw, CallerSubmission)
 
 
 @router.post(
