@@ -28,11 +28,12 @@ contract:
 examples:
 	PHANANH_RECORD_EXAMPLES=1 .venv/bin/pytest tests/mobile_contract/test_mobile_examples.py -q
 
-# The benchmarks, one after the other (bench/README.md): about 20 minutes, all on 127.0.0.1.
+# The benchmarks, one after the other (bench/README.md): about 30 minutes, all on 127.0.0.1.
 bench:
 	.venv/bin/python -m bench.intake
 	.venv/bin/python -m bench.photos
 	.venv/bin/python -m bench.routing
 	.venv/bin/python -m bench.queue
+	.venv/bin/python -m bench.queue_search
 	.venv/bin/python -m bench.ioc
 	.venv/bin/python -m bench.history
