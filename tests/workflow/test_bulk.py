@@ -27,8 +27,11 @@ def test_a_lead_reassigns_five_and_gets_a_result_for_each(client, db):
     citizen = register_citizen(client)
     reports = [new_report(client, citizen) for _ in range(5)]
     unit_id = row(db, reports[0]).current_unit_id
-    target = officers_of_unit(db, unit_id)[-1]
-    # One already with the chosen officer: refused for that report alone.
+    *others, target = officers_of_unit(db, unit_id)
+    # Routing spreads new reports over the unit's officers: all start with another officer but
+    # one, which is already with the chosen officer and refused for that report alone.
+    for report in reports:
+        set_status(db, report, "assigned", current_officer_id=others[0])
     set_status(db, reports[2], "acknowledged", current_officer_id=target)
     other_unit = new_report(client, citizen, category="street_light")
     unknown = str(uuid.uuid4())
