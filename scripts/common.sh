@@ -112,11 +112,12 @@ create_database() {
   fi
 }
 
-# start_private_redis DIR PORT: runs in the background; prints its PID.
+# start_private_redis DIR PORT: runs in the background, in a session of its own (its
+# process group id is its PID, which is printed).
 start_private_redis() {
   local dir=$1 port=$2
   mkdir -p "$dir"
-  redis-server --port "$port" --bind 127.0.0.1 --dir "$dir" --appendonly yes \
+  setsid redis-server --port "$port" --bind 127.0.0.1 --dir "$dir" --appendonly yes \
     --save 60 1 --logfile "$dir/redis.log" --daemonize no >/dev/null 2>&1 &
   echo $!
 }

@@ -22,19 +22,22 @@ install_system_packages "$need_servers"
 sync_python
 PHANANH=("$ROOT/.venv/bin/phananh")
 
+# Each component runs in a process group of its own (set -m below; setsid for Redis), with
+# the group's id equal to the pid listed here: stopping the group stops what it started
+# too, such as a worker's pool children, even when the worker itself was killed with -9.
 pids=()
+group_alive() { kill -0 -- "-$1" 2>/dev/null; }
 cleanup() {
   trap - INT TERM EXIT
   say "stopping…"
-  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true; done
   # A worker finishing a photo gets a grace period; after it, nothing is left running.
   local deadline=$((SECONDS + ${PHANANH_STOP_GRACE:-20}))
   for pid in "${pids[@]}"; do
-    while kill -0 "$pid" 2>/dev/null && [ $SECONDS -lt $deadline ]; do sleep 0.2; done
-    if kill -0 "$pid" 2>/dev/null; then
-      say "process $pid ($(ps -o args= -p "$pid" | cut -c1-60)) did not stop in time: killing it"
-      pkill -KILL -P "$pid" 2>/dev/null || true
-      kill -KILL "$pid" 2>/dev/null || true
+    while group_alive "$pid" && [ $SECONDS -lt $deadline ]; do sleep 0.2; done
+    if group_alive "$pid"; then
+      say "process group $pid ($(ps -o args= -p "$pid" | cut -c1-60)) did not stop in time: killing it"
+      kill -KILL -- "-$pid" 2>/dev/null || true
     fi
     wait "$pid" 2>/dev/null || true
   done
@@ -58,6 +61,7 @@ fi
 "${PHANANH[@]}" migrate
 "${PHANANH[@]}" seed-demo --once --days 0
 
+set -m  # from here on, each background job is a process group of its own
 "${PHANANH[@]}" worker --concurrency 2 &
 pids+=($!)
 "${PHANANH[@]}" serve --port "$PORT" &

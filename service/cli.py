@@ -21,16 +21,20 @@ def main() -> None:
 @click.option("--workers", type=int, default=1, show_default=True)
 @click.option("--reload", is_flag=True, help="Restart on code changes (development).")
 def serve(host: str, port: int, workers: int, reload: bool) -> None:
-    """Run the HTTP API."""
+    """Run the HTTP API. Forwarded addresses are believed only from FORWARDED_ALLOW_IPS."""
     import uvicorn
 
+    # uvicorn alone would trust X-Forwarded-For from 127.0.0.1 by default: anything on the
+    # host could then log in as any address. Only the proxies named in the settings are.
+    trusted = (get_settings().forwarded_allow_ips or "").strip()
     uvicorn.run(
         "service.main:app",
         host=host,
         port=port,
         workers=workers,
         reload=reload,
-        proxy_headers=True,
+        proxy_headers=bool(trusted),
+        forwarded_allow_ips=trusted or None,
         log_level="info",
     )
 

@@ -14,9 +14,12 @@ from service.audit.router import router as audit_router
 from service.categories.router import admin_router as admin_categories_router
 from service.categories.router import router as categories_router
 from service.core.errors import COMMON_RESPONSES, install_error_handlers
+from service.core.headers import SecurityHeadersMiddleware
+from service.core.limits import BodyLimitMiddleware
 from service.core.request_context import RequestContextMiddleware
 from service.core.settings import get_settings
 from service.health.router import router as health_router
+from service.identity.policies import ACCESS_COOKIE
 from service.intake.router import router as complaints_router
 from service.intake.schemas import ComplaintSubmission
 from service.ioc.router import router as ioc_router
@@ -114,7 +117,17 @@ def create_app() -> FastAPI:
         redoc_url=None,
     )
     install_error_handlers(app)
+    # Innermost first: bodies are bounded before anything reads them; the request id and
+    # the security headers go on every answer, a refused body's included.
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_body_bytes=settings.max_body_bytes,
+        max_upload_body_bytes=settings.max_upload_body_bytes,
+        max_json_depth=settings.max_json_depth,
+        credential_cookie=ACCESS_COOKIE,
+    )
     app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware, https_only=settings.is_production)
     _document_form_parts(app)
     _install_front_pages(app)
     for router in (

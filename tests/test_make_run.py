@@ -1,5 +1,6 @@
 """`make run` end to end: private PostgreSQL+PostGIS and Redis under a data folder, migrate,
-seed, API + worker + beat; Ctrl-C stops everything; a second start reuses the data."""
+seed, API + worker + beat; Ctrl-C stops everything; a second start reuses the data; a
+worker killed with -9 stops the run, and neither way leaves a process behind."""
 
 import os
 import shutil
@@ -14,6 +15,7 @@ import httpx2 as httpx
 import pytest
 
 from service.core.settings import PROJECT_ROOT
+from tests.support.stack import processes_marked
 
 pytestmark = pytest.mark.slow
 
@@ -116,6 +118,24 @@ def _wait_for_history(port: int, seconds: float = 180) -> int:
     pytest.fail(f"the demo history never settled (last count {previous})")
 
 
+def _left_behind(data_dir: Path, seconds: float = 15) -> list[tuple[int, str]]:
+    """Processes of this run still alive: every one of them (the API, the worker and its
+    pool children, beat, Redis, PostgreSQL) has the run's PHANANH_DATA_DIR in its environment."""
+    marker = f"PHANANH_DATA_DIR={data_dir}\0"
+    deadline = time.monotonic() + seconds
+    while (left := processes_marked(marker)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return left
+
+
+def _worker_processes(data_dir: Path) -> list[tuple[int, str]]:
+    return [(pid, cmd) for pid, cmd in processes_marked(f"PHANANH_DATA_DIR={data_dir}\0") if " worker" in cmd]
+
+
+def _parent(pid: int) -> int:
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+
+
 def test_make_run_serves_and_stops_cleanly_and_reuses_its_data():
     data_dir = PROJECT_ROOT / ".data" / f"test-make-run-{os.environ.get('PYTEST_XDIST_WORKER', 'gw0')}"
     shutil.rmtree(data_dir, ignore_errors=True)
@@ -135,10 +155,25 @@ def test_make_run_serves_and_stops_cleanly_and_reuses_its_data():
         assert "stopped" in output
         for name, port in ports.items():
             assert not _port_open(port), f"{name} still listening on {port} after Ctrl-C"
+        assert _left_behind(data_dir) == [], "processes outlived make run's Ctrl-C"
 
+        # The worker is killed with -9 (the OOM killer's way): its pool children must not
+        # live on, and the run, now half a service, stops the rest.
         second = _start(data_dir, ports)
         _wait_ready(second, ports["api"])
-        output = _interrupt(second)
+        workers = _worker_processes(data_dir)
+        assert len(workers) >= 3, workers  # the worker and its two pool children
+        pids = {pid for pid, _ in workers}
+        (main,) = [pid for pid in pids if _parent(pid) not in pids]  # the pool's parent
+        os.kill(main, signal.SIGKILL)
+        try:
+            second.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(second.pid, signal.SIGKILL)
+            pytest.fail("make run went on without its worker:\n" + _output(second)[-6000:])
+        output = _output(second)
+        assert "stopped" in output
+        assert _left_behind(data_dir) == [], "processes outlived a worker killed with -9"
         assert "creating a private PostgreSQL cluster" not in output
         assert "demo organisation already present" in output
         assert "demo history already present" in output

@@ -27,6 +27,7 @@ from service.core.errors import (
 from service.core.redis import get_redis
 from service.core.schemas import INT_MAX, IdPath, Page
 from service.identity.models import Role
+from service.identity.passwords import WeakPassword
 from service.identity.policies import AdminUser, ClientAddress, CurrentUser
 
 auth_router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
@@ -42,7 +43,7 @@ admin_users_router = APIRouter(
     "/register",
     status_code=status.HTTP_201_CREATED,
     response_model=UserRead,
-    responses=responses(Conflict, RateLimited),
+    responses=responses(Conflict, RateLimited, WeakPassword),
 )
 def register(body: RegisterRequest, session: SessionDep, address: ClientAddress):
     """Create a citizen account with a Vietnamese mobile number and a password.
@@ -92,7 +93,8 @@ def refresh(body: RefreshRequest, session: SessionDep):
 
 @auth_router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
 def logout(body: RefreshRequest, session: SessionDep) -> None:
-    """Revoke the refresh token and every token issued from the same login."""
+    """Revoke the refresh token and every token issued from the same login: its access
+    tokens are refused (401 ``invalid_token``) from the next request on."""
     service.logout(session=session, refresh_token=body.refresh_token)
 
 
@@ -122,7 +124,7 @@ def list_users(
 
 
 @admin_users_router.post(
-    "", status_code=status.HTTP_201_CREATED, response_model=UserRead, responses=responses(Conflict)
+    "", status_code=status.HTTP_201_CREATED, response_model=UserRead, responses=responses(Conflict, WeakPassword)
 )
 def create_user(body: UserCreate, _: AdminUser, session: SessionDep):
     """Create a staff (or citizen) account. Officers and unit leads need ``unit_id``."""
@@ -134,7 +136,7 @@ def read_user(user_id: IdPath, _: AdminUser, session: SessionDep):
     return service.get_user(session=session, user_id=user_id)
 
 
-@admin_users_router.patch("/{user_id}", response_model=UserRead, responses=responses(NotFound))
+@admin_users_router.patch("/{user_id}", response_model=UserRead, responses=responses(NotFound, WeakPassword))
 def update_user(user_id: IdPath, body: UserUpdate, admin: AdminUser, session: SessionDep):
     """Change a role, unit, password or disable an account. Any of these ends the
     user's open sessions."""

@@ -4,7 +4,14 @@ from service.core.schemas import DbId, Input, LocalDatetime, ReadModel
 from service.identity.models import Language, Role
 from service.identity.phone import normalise_phone
 
-Password = Field(min_length=8, max_length=128, description="8 to 128 characters")
+# Only the upper bound here (it caps what is hashed); what makes a password acceptable is
+# service/identity/passwords.py, refused as 422 ``weak_password`` with the reason.
+_WHAT_IS_ACCEPTED = (
+    "At most 128 characters; at least 8 (15 for staff). Refused (422 weak_password, the reason in "
+    "errors[0].code): only whitespace, common or breached, one character or block repeated, a run "
+    "(12345678, abcdefgh, qwertyui), or containing the phone number, the username or the service's name."
+)
+Password = Field(max_length=128, description=_WHAT_IS_ACCEPTED)
 
 
 class PhoneNumber(Input):
@@ -91,6 +98,6 @@ class UserUpdate(Input):
     role: Role | None = None
     unit_id: DbId | None = None
     is_active: bool | None = None
-    password: str | None = Field(default=None, min_length=8, max_length=128)
+    password: str | None = Field(default=None, max_length=128, description=_WHAT_IS_ACCEPTED)
     email: EmailStr | None = None
     language: Language | None = None

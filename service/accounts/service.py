@@ -3,6 +3,7 @@
 import logging
 import secrets
 import uuid
+from dataclasses import dataclass
 from datetime import timedelta
 
 import redis
@@ -25,7 +26,8 @@ from service.core.settings import get_settings
 from service.core.timeutil import utcnow
 from service.core.updates import apply_update
 from service.identity import repository
-from service.identity.models import UNIT_ROLES, Language, Role, User
+from service.identity.models import STAFF_ROLES, UNIT_ROLES, Language, Role, User
+from service.identity.passwords import check_password
 from service.identity.phone import normalise_phone
 from service.identity.security import (
     create_access_token,
@@ -76,12 +78,30 @@ class RefreshTokenReused(InvalidToken):
     keeps_changes = True
 
 
-def _login_windows() -> tuple[Window, Window]:
+@dataclass(frozen=True)
+class LoginWindows:
+    """Failed logins, counted three ways (settings.py says why each has its room), and the
+    addresses each account has logged in from."""
+
+    pair: Window
+    address: Window
+    account: Window
+    known: Window
+    claim: Window
+
+
+def _login_windows() -> LoginWindows:
     settings = get_settings()
-    per_account = Window("login:account", settings.login_max_failures, settings.login_window_seconds)
-    # An address may be a whole office behind NAT, so it gets more room than one account.
-    per_address = Window("login:address", settings.login_max_failures * 4, settings.login_window_seconds)
-    return per_account, per_address
+    seconds = settings.login_window_seconds
+    return LoginWindows(
+        pair=Window("login:pair", settings.login_max_failures, seconds),
+        address=Window("login:address", settings.login_max_failures_per_address, seconds),
+        account=Window("login:account", settings.login_max_failures_per_account, seconds),
+        known=Window("login:known", 1, settings.login_known_address_days * 86400),
+        # Six digits are guessable: a claim code gets the pair's few tries per phone, from
+        # anywhere, and no known address lets more through.
+        claim=Window("login:claim", settings.login_max_failures, seconds),
+    )
 
 
 def _login_key(login: str) -> str:
@@ -101,6 +121,7 @@ def register_citizen(
 ) -> User:
     """A citizen's account. A phone staff already took a report for (hotline, walk-in) is
     claimed with the one-time code staff gave the caller: the phone alone proves nothing."""
+    check_password(password=password, phone=phone)
     window = Window("register:address", get_settings().register_max_per_hour, 3600)
     if (retry := window.retry_after(redis_client, client_address)) is not None:
         raise RateLimited(headers={"Retry-After": str(retry)})
@@ -116,6 +137,7 @@ def register_citizen(
         phone=phone,
         full_name=full_name.strip(),
         password_hash=hash_password(password),
+        password_changed_at=utcnow(),
         role=Role.citizen,
         language=language,
     )
@@ -166,13 +188,14 @@ def issue_claim_code(*, session: Session, user: User, actor: User) -> str:
 
 
 def _check_claim_code(*, redis_client: redis.Redis, user: User, code: str | None) -> None:
-    # Six digits are guessable without a limit: failures count against the phone like logins.
-    per_account, _ = _login_windows()
-    key = f"claim:{user.phone}"
-    if (retry := per_account.retry_after(redis_client, key)) is not None:
+    # Six digits are guessable without a limit: failures count against the phone, whichever
+    # address they come from.
+    window = _login_windows().claim
+    key = str(user.phone)
+    if (retry := window.retry_after(redis_client, key)) is not None:
         raise RateLimited(headers={"Retry-After": str(retry)})
     if not code or not verify_password(user.password_hash.removeprefix(AWAITING_CLAIM) or None, code):
-        per_account.hit(redis_client, key)
+        window.hit(redis_client, key)
         raise ClaimCodeRefused(field="claim_code")
 
 
@@ -183,7 +206,7 @@ def _claim(*, session: Session, user: User, password: str, full_name: str, langu
     The claim code was checked first: the phone number alone would let anyone who knows
     it read the caller's reports."""
     before = {"full_name": user.full_name, "language": user.language}
-    user.password_hash = hash_password(password)
+    _set_password(user=user, password=password)
     user.full_name = full_name.strip()
     user.language = language
     session.add(user)
@@ -240,17 +263,27 @@ def citizen_for_caller(*, session: Session, phone: str, full_name: str | None, a
 def authenticate(
     *, session: Session, redis_client: redis.Redis, login: str, password: str, client_address: str
 ) -> User:
-    """The user behind ``login``/``password``, or an error that does not say which was wrong."""
+    """The user behind ``login``/``password``, or an error that does not say which was wrong.
+
+    Failures slow the address they come from, not the account's owner: this account from
+    this address waits after a few, this address after more (whichever accounts it tries),
+    and only past a high ceiling for the account from everywhere are addresses it never
+    logged in from turned away — the owner's usual ones still get in."""
     key = _login_key(login)
-    per_account, per_address = _login_windows()
-    for window, subject in ((per_account, key), (per_address, client_address)):
+    pair = f"{key}|{client_address}"
+    windows = _login_windows()
+    for window, subject in ((windows.pair, pair), (windows.address, client_address)):
         if (retry := window.retry_after(redis_client, subject)) is not None:
             raise RateLimited(headers={"Retry-After": str(retry)})
+    if (retry := windows.account.retry_after(redis_client, key)) is not None and not windows.known.count(
+        redis_client, pair
+    ):
+        raise RateLimited(headers={"Retry-After": str(retry)})
 
     user = repository.get_user_by_login(session, key)
     if not verify_password(user.password_hash if user else None, password) or user is None:
-        per_account.hit(redis_client, key)
-        per_address.hit(redis_client, client_address)
+        for window, subject in ((windows.pair, pair), (windows.address, client_address), (windows.account, key)):
+            window.hit(redis_client, subject)
         # The login name is logged to trace attacks; the password never is.
         log.info("login failed for %s from %s", key, client_address)
         _audit_failed_login(session, user, key, "unknown_login" if user is None else "wrong_password")
@@ -258,7 +291,10 @@ def authenticate(
     if not user.is_active:
         _audit_failed_login(session, user, key, "account_disabled")
         raise LoginFailed("Tài khoản đã bị khoá.", "This account is disabled.", code="account_disabled")
-    per_account.reset(redis_client, key)
+    # The account's count stays: the owner getting in must not reopen it to a distributed guess.
+    windows.pair.reset(redis_client, pair)
+    windows.known.reset(redis_client, pair)  # a fresh 30 days from this login
+    windows.known.hit(redis_client, pair)
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_login_at = utcnow()
@@ -281,15 +317,13 @@ def _audit_failed_login(session: Session, user: User | None, login: str, reason:
 def issue_tokens(*, session: Session, user: User, family_id: uuid.UUID | None = None) -> TokenPair:
     assert user.id is not None
     settings = get_settings()
-    access, expires_in = create_access_token(user_id=user.id, role=user.role)
+    # The family is the login: its access tokens carry it, and die with it (policies.py).
+    family_id = family_id or uuid.uuid4()
+    access, expires_in = create_access_token(user_id=user.id, role=user.role, session_id=family_id)
     refresh, refresh_hash = new_refresh_token()
     lifetime = timedelta(days=settings.refresh_token_days)
     repository.add_refresh_token(
-        session,
-        user_id=user.id,
-        token_hash=refresh_hash,
-        family_id=family_id or uuid.uuid4(),
-        expires_at=utcnow() + lifetime,
+        session, user_id=user.id, token_hash=refresh_hash, family_id=family_id, expires_at=utcnow() + lifetime
     )
     return TokenPair(
         access_token=access,
@@ -373,7 +407,14 @@ def get_user(*, session: Session, user_id: int) -> User:
     return user
 
 
+def _set_password(*, user: User, password: str) -> None:
+    """A new password (checked by the caller); access tokens issued before now stop working."""
+    user.password_hash = hash_password(password)
+    user.password_changed_at = utcnow()
+
+
 def create_user(*, session: Session, data: UserCreate) -> User:
+    check_password(password=data.password, staff=data.role in STAFF_ROLES, phone=data.phone, username=data.username)
     if repository.username_taken(session, data.username):
         raise Conflict("Tên đăng nhập đã tồn tại.", "Username already exists.", code="username_taken", field="username")
     if data.phone and repository.phone_taken(session, data.phone):
@@ -385,6 +426,7 @@ def create_user(*, session: Session, data: UserCreate) -> User:
         email=data.email,
         full_name=data.full_name,
         password_hash=hash_password(data.password),
+        password_changed_at=utcnow(),
         role=data.role,
         unit_id=data.unit_id if data.role in UNIT_ROLES else None,
         language=data.language,
@@ -414,7 +456,8 @@ def update_user(*, session: Session, actor: User, user_id: int, data: UserUpdate
     _check_unit(session, role, unit_id)
     role_changed = role != user.role
     if (password := changes.pop("password", None)) is not None:
-        user.password_hash = hash_password(password)
+        check_password(password=password, staff=role in STAFF_ROLES, phone=user.phone, username=user.username)
+        _set_password(user=user, password=password)
     apply_update(user, {**changes, "unit_id": unit_id})
     audit.updated(session=session, obj=user, action="user.role_changed" if role_changed else "user.updated")
     if changes.get("is_active") is False or "role" in changes or password is not None:

@@ -5,6 +5,7 @@ returns and rolls back when it raises; services and repositories never commit.
 Scripts and workers use :func:`session_scope`, which follows the same rule.
 """
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -14,8 +15,10 @@ from fastapi import Depends
 from sqlalchemy import Engine
 from sqlmodel import Session, create_engine
 
-from service.core.errors import PhanAnhError
+from service.core.errors import DATABASE_DOWN, PhanAnhError
 from service.core.settings import get_settings
+
+log = logging.getLogger(__name__)
 
 
 @lru_cache
@@ -27,7 +30,9 @@ def get_engine() -> Engine:
         max_overflow=settings.database_max_overflow,
         pool_pre_ping=True,
         # Every connection talks UTC; conversion to Asia/Ho_Chi_Minh happens at the edge.
-        connect_args={"options": "-c timezone=UTC"},
+        # connect_timeout: with PostgreSQL unreachable (not just refusing) a request waits
+        # this long at most before its 503, instead of the kernel's minutes.
+        connect_args={"options": "-c timezone=UTC", "connect_timeout": 5},
     )
 
 
@@ -45,8 +50,19 @@ def transaction(session: Session) -> Iterator[Session]:
             session.rollback()
         raise
     except BaseException:
-        session.rollback()
+        _roll_back(session)
         raise
+
+
+def _roll_back(session: Session) -> None:
+    # With PostgreSQL gone (the usual reason a commit fails) the rollback may fail too.
+    # The error the caller hears is the first one (a 503, not a second traceback); the
+    # session is closed so its connection is thrown away rather than reused.
+    try:
+        session.rollback()
+    except DATABASE_DOWN as error:
+        log.warning("rollback failed, the connection is gone: %s", str(error).splitlines()[0][:200])
+        session.close()
 
 
 @contextmanager

@@ -31,17 +31,33 @@ class Settings(BaseSettings):
     database_max_overflow: int = 20
 
     # How long Redis waits before handing an unacknowledged task (its worker died) to
-    # another worker. Must exceed the longest task.
-    celery_visibility_timeout: int = 3600
+    # another worker. Measured (December 2026): a photo takes 0.01-0.06 s to process
+    # (tests/data/photos, up to an 8 MP phone picture), a delivery at most
+    # notify_timeout_seconds, a sweep a batch of 500; 300 s is many times the longest. A
+    # task run twice anyway is harmless: a photo is locked and skipped once done, a
+    # delivery is locked and sent only while pending. Stranded work does not wait for
+    # this: the sweeps below find it within a minute.
+    celery_visibility_timeout: int = 300
 
     jwt_secret: SecretStr = SecretStr(_DEV_JWT_SECRET)
     jwt_algorithm: str = "HS256"
     access_token_minutes: int = 15
     refresh_token_days: int = 30
 
-    # Failed logins allowed per account and per client address within the window.
+    # Failed logins within the window: from one address for one account (then that pair
+    # waits); from one address across accounts (credential stuffing; an office or a carrier
+    # may be one address); for one account from everywhere (distributed guessing: past it
+    # only addresses the account has logged in from before, within known-address days, may
+    # try, so the owner still gets in).
     login_max_failures: int = 5
+    login_max_failures_per_address: int = 20
+    login_max_failures_per_account: int = 50
     login_window_seconds: int = 900
+    login_known_address_days: int = 30
+    # The reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (uvicorn's
+    # list: addresses or networks, comma-separated, "*" for any). None or empty: no proxy is
+    # trusted and the address that connected is the client's.
+    forwarded_allow_ips: str | None = None
     # Registrations allowed per client address within an hour: stops scripted sign-ups, yet
     # mobile carriers put many phones behind one address (CGNAT), so not too few.
     register_max_per_hour: int = 100
@@ -58,10 +74,14 @@ class Settings(BaseSettings):
     s3_access_key_id: SecretStr | None = None
     s3_secret_access_key: SecretStr | None = None
 
-    # A photo still pending this long after upload lost its task (Redis was down at
-    # commit); beat sends it again every PHOTO_RESEND_SCAN_SECONDS.
-    photo_resend_after_seconds: float = 600
-    photo_resend_scan_seconds: float = 300
+    # A photo still pending this long after upload, whose task is not waiting in the media
+    # queue, lost it (Redis down at commit, its worker killed, its retries spent while
+    # PostgreSQL was away); beat sends it again, scanning every PHOTO_RESEND_SCAN_SECONDS.
+    # A photo takes well under a second, so 20 s pending means lost; a stranded photo is
+    # picked up at most 20 + 10 s after upload, or 10 s after an outage longer than that
+    # (measured by tests/faults: 36-43 s after recovery with 30 s, the worst case).
+    photo_resend_after_seconds: float = 20
+    photo_resend_scan_seconds: float = 10
 
     # Service levels when no policy in the database says otherwise, in working time
     # (iHanoi: take in within 8 working hours, urgent handled within 4; Đà Nẵng: 3 days).
@@ -72,8 +92,9 @@ class Settings(BaseSettings):
     # A resolved report the citizen neither rates nor reopens closes after this many days;
     # they may reopen it for this many days after it was resolved.
     auto_close_days: int = 7
-    # How often beat looks for reports reaching 80 / 100 / 150 % of their time.
-    escalation_scan_seconds: float = 60
+    # How often beat looks for reports reaching 80 / 100 / 150 % of their time; an
+    # escalation whose task was lost (Redis down) is found again by the next scan.
+    escalation_scan_seconds: float = 30
     reopen_window_days: int = 7
 
     # Notification channels. A channel whose settings are missing is not configured;
@@ -87,8 +108,13 @@ class Settings(BaseSettings):
     notify_retry_base_seconds: float = 30
     notify_retry_max_seconds: float = 3600
     notify_max_attempts: int = 10
-    notify_sweep_seconds: float = 15
-    notify_claim_seconds: float = 60
+    # A claim of 20 s: a delivery lost with Redis is sent again 20-30 s after it was
+    # owed (at most ~30 s after a short outage ends). Longer than a delivery takes
+    # (notify_timeout_seconds); a claim that runs out while its task still runs sends a
+    # second task, which finds the row locked or sent and does nothing. While the notify
+    # queue is a backlog the sweep claims nothing (workers/notify.py), so it never floods.
+    notify_sweep_seconds: float = 10
+    notify_claim_seconds: float = 20
     # Mobile push through FCM HTTP v1. The access token is a short-lived OAuth token for
     # the Firebase service account; whoever deploys keeps it fresh.
     fcm_base_url: str = "https://fcm.googleapis.com"
@@ -105,6 +131,14 @@ class Settings(BaseSettings):
     smtp_username: str | None = None
     smtp_password: SecretStr | None = None
     mail_from: str = "PhanAnh <no-reply@phananh.vn>"
+
+    # Request bodies, bounded before they are read (service/core/limits.py): the routes that
+    # take photos get room for 6 photos of 10 MB and their form (a boundary file of 50 MB
+    # fits too); every other body is JSON or a form. deploy/nginx/phananh.conf matches these.
+    max_body_bytes: int = 1024 * 1024
+    max_upload_body_bytes: int = 64 * 1024 * 1024
+    # Deeper JSON is refused before it is parsed: parsers and validators recurse on it.
+    max_json_depth: int = 32
 
     # The province this deployment serves (its official code; "19" is Thái Nguyên). Staff
     # accounts carry no province of their own: each works for this one.

@@ -27,8 +27,16 @@ class TaskName:
 
 @lru_cache
 def _producer() -> Celery:
-    # A bare client: only the broker address is needed to send by name.
-    return Celery("phananh-api", broker=get_settings().redis_url)
+    # A bare client: only the broker address is needed to send by name. With Redis away a
+    # send fails fast (one retry, 2 s timeouts) rather than hold the request: what it
+    # would have sent is found by the sweeps (photos, outbox) once Redis is back.
+    producer = Celery("phananh-api", broker=get_settings().redis_url)
+    producer.conf.update(
+        broker_connection_timeout=2,
+        broker_transport_options={"socket_timeout": 2, "socket_connect_timeout": 2},
+        task_publish_retry_policy={"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2},
+    )
+    return producer
 
 
 def send_now(name: str, *, args: tuple[Any, ...] = (), queue: str = "default") -> None:

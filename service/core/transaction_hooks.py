@@ -12,6 +12,8 @@ from sqlalchemy import event
 from sqlalchemy.orm import SessionTransaction
 from sqlmodel import Session
 
+from service.core.errors import QUEUE_DOWN
+
 log = logging.getLogger(__name__)
 
 # What an action returns is ignored.
@@ -42,6 +44,9 @@ def _committed(session: Session) -> None:
     for action in session.info.pop(_ON_COMMIT, []):
         try:
             action()
+        except QUEUE_DOWN as error:
+            # Redis away: expected for as long as the outage lasts, one line each, no traceback.
+            log.warning("an action after commit failed, Redis is away (the change is committed): %s", error)
         except Exception:
             log.exception("an action after commit failed; the change itself is committed")
 

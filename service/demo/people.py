@@ -30,6 +30,7 @@ def vietnamese_name(rng: random.Random) -> str:
 
 
 def _password_hash() -> str:
+    # The demo password skips identity/passwords.py on purpose (see seed.py).
     return hash_password(get_settings().demo_password.get_secret_value())
 
 

@@ -109,6 +109,8 @@ def _demo_accounts(areas: list[Area]) -> list[tuple[str, str, str, str | None, s
 
 def _seed_accounts(session: Session, areas: list[Area]) -> int:
     # One hash for every demo account: hashing hundreds of passwords would take seconds.
+    # Not checked by identity/passwords.py, deliberately: the demo's published password
+    # ("PhanAnh@2026", the service's name in it) is for a demo, never a real account.
     password_hash = hash_password(get_settings().demo_password.get_secret_value())
     existing = repository.usernames(session)
     unit_ids = repository.unit_ids_by_code(session)

@@ -59,6 +59,8 @@ class User(SQLModel, table=True):
     # For round robin among equally loaded officers: the one served longest ago goes next.
     last_assigned_at: datetime | None = optional_time_field()
     last_login_at: datetime | None = optional_time_field()
+    # Access tokens issued before this are refused: a new password ends every login at once.
+    password_changed_at: datetime | None = optional_time_field()
     created_at: datetime = created_at_field()
     updated_at: datetime = updated_at_field()
 

@@ -9,13 +9,14 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
+from sqlmodel import Session
 
 from service.core import request_context
 from service.core.database import SessionDep
 from service.core.errors import InvalidToken, NotAuthenticated, PermissionDenied
 from service.identity import repository
 from service.identity.models import STAFF_ROLES, Role, User
-from service.identity.security import decode_access_token
+from service.identity.security import AccessClaims, decode_access_token
 
 _bearer = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
@@ -35,14 +36,28 @@ def _token(request: Request, bearer: Annotated[str | None, Depends(_bearer)]) ->
     return request.cookies.get(ACCESS_COOKIE) if request.method in SAFE_METHODS else None
 
 
+def user_for_claims(session: Session, claims: AccessClaims) -> User | None:
+    """The user an access token stands for, or None when it no longer does: its login was
+    revoked (logout, a reused refresh token, an admin's change), the account is disabled,
+    its role changed (the token carries the role for logs and clients, but the database is
+    the authority), or its password changed after the token was issued. One query, and
+    nothing cached: a revocation holds from the next request on."""
+    user = repository.get_user_in_login(session, claims.user_id, claims.session_id)
+    if user is None or not user.is_active or user.role != claims.role:
+        return None
+    # ``iat`` has whole seconds: a token issued in the second of the change is let through
+    # here, and refused by its revoked login (every change of password revokes them all).
+    changed = user.password_changed_at
+    if changed is not None and claims.issued_at < changed.replace(microsecond=0):
+        return None
+    return user
+
+
 def get_current_user(session: SessionDep, token: Annotated[str | None, Depends(_token)]) -> User:
     if not token:
         raise NotAuthenticated()
-    claims = decode_access_token(token)
-    user = repository.get_user(session, claims.user_id)
-    # A role changed since the token was issued invalidates it: the token carries the role
-    # for logs and clients, but the database is the authority.
-    if user is None or not user.is_active or user.role != claims.role:
+    user = user_for_claims(session, decode_access_token(token))
+    if user is None:
         raise InvalidToken()
     request_context.set_caller(user.id, user.role)
     return user
@@ -90,7 +105,7 @@ DispatcherUser = Annotated[User, Depends(require_dispatcher)]
 
 
 def client_address(request: Request) -> str:
-    # uvicorn --proxy-headers (deploy/) resolves X-Forwarded-For from trusted proxies only.
+    # `phananh serve` resolves X-Forwarded-For only from FORWARDED_ALLOW_IPS (none by default).
     return request.client.host if request.client else "unknown"
 
 

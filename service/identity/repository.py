@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, update
+from sqlalchemy import exists, func, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import Session, col, select
 
@@ -14,6 +14,17 @@ from service.identity.models import RefreshToken, Role, User
 
 def get_user(session: Session, user_id: int) -> User | None:
     return session.get(User, user_id)
+
+
+def get_user_in_login(session: Session, user_id: int, family_id: uuid.UUID) -> User | None:
+    """The user, unless their login ``family_id`` was revoked: the check every authenticated
+    request makes, in the same query as the user (the family's index).
+
+    A family is revoked whole (logout, a reused refresh token, an admin's change) and never
+    grows after, so one revoked row says it all. A family with no rows at all is a login
+    whose transaction rolled back, whose token nobody received."""
+    revoked = exists().where(col(RefreshToken.family_id) == family_id, col(RefreshToken.revoked_at).is_not(None))
+    return session.exec(select(User).where(User.id == user_id, ~revoked)).first()
 
 
 def get_user_by_login(session: Session, login: str) -> User | None:

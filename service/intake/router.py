@@ -14,6 +14,8 @@ from service.categories.errors import UnknownCategory
 from service.core.clock import RequestTime
 from service.core.database import SessionDep
 from service.core.errors import NotAuthenticated, NotFound, PermissionDenied, responses
+from service.core.limits import JsonTooDeep, json_too_deep
+from service.core.settings import get_settings
 from service.identity.models import STAFF_ROLES
 from service.identity.policies import CitizenUser, OptionalUser, StaffUser
 from service.intake import service
@@ -62,6 +64,11 @@ def _parse_part(raw: str | None, model: type[Part]) -> Part:
         raise InvalidSubmission(
             "Thiếu phần dữ liệu 'complaint'.", "The 'complaint' part is missing.", field="complaint"
         )
+    # Checked before parsing: the parser and the validator recurse on nesting, and fail
+    # (RecursionError) long before the part's size limit.
+    depth = get_settings().max_json_depth
+    if json_too_deep(raw, limit=depth):
+        raise JsonTooDeep(limit=depth, field="complaint")
     try:
         return model.model_validate(json.loads(raw))
     except json.JSONDecodeError as exc:
@@ -319,7 +326,7 @@ def my_complaints(
 ):
     """The caller's reports, newest first."""
     items, total = repository.list_for_citizen(session, citizen.id, offset=offset, limit=limit)  # type: ignore[arg-type]
-    return ComplaintPage(items=views.summaries(session, items), total=total, offset=offset, limit=limit)
+    return ComplaintPage(items=views.summaries(session, items, viewer=citizen), total=total, offset=offset, limit=limit)
 
 
 @router.get("/nearby", response_model=list[NearbyReport], responses=responses(UnknownCategory))
@@ -338,7 +345,7 @@ def nearby_complaints(
         raise UnknownCategory(field="category_code")
     citizen_id = None if user is not None and user.role in STAFF_ROLES else (user.id if user else -1)
     found = open_reports_near(session, category=category, lat=lat, lon=lon, visible_to_citizen=citizen_id)
-    return views.nearby(session, found)
+    return views.nearby(session, found, viewer=user)
 
 
 @router.get("/{complaint_id}", response_model=ComplaintRead, responses=responses(NotFound))

@@ -1,11 +1,11 @@
 """The submission's own shape; the answers are the report's (service/reports/schemas.py)."""
 
 import uuid
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, Field, StringConstraints
 
-from service.core.schemas import Input, LocalDatetime
+from service.core.schemas import VISIBLE, Input, LocalDatetime, VisibleText
 from service.reports.models import Channel, ComplaintStatus, Visibility
 from service.reports.schemas import (
     AreaBrief,
@@ -17,16 +17,20 @@ from service.reports.schemas import (
     Reporter,
 )
 
+# Text people write and others read (the description, the address) must show: see
+# VisibleText in service/core/schemas.py.
+Address = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500), VISIBLE]
+
 
 class ComplaintSubmission(Input):
     """The JSON part ``complaint`` of ``POST /api/v1/complaints``."""
 
     category_code: str = Field(min_length=1, max_length=40, examples=["pothole"])
-    description: str = Field(min_length=1, max_length=4000, description="What is wrong, up to 4,000 characters")
+    description: VisibleText = Field(min_length=1, max_length=4000, description="What is wrong, up to 4,000 characters")
     lat: float = Field(ge=-90, le=90, description="Latitude of the problem, WGS 84")
     lon: float = Field(ge=-180, le=180, description="Longitude of the problem, WGS 84")
     accuracy_m: float | None = Field(default=None, ge=0, le=100_000, description="GPS accuracy in metres")
-    address: str | None = Field(default=None, max_length=500)
+    address: Address | None = None
     captured_at: AwareDatetime | None = Field(
         default=None, description="When the photos were taken on the phone, with its offset"
     )
@@ -47,11 +51,11 @@ class CallerSubmission(Input):
         description="The caller's Vietnamese mobile number, in any common format: their citizen account "
         "is found by it, or opened for them",
     )
-    caller_name: str | None = Field(
-        default=None, max_length=120, description="Kept on an account opened now; an existing account keeps its own"
+    caller_name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=120), VISIBLE] | None = Field(
+        default=None, description="Kept on an account opened now; an existing account keeps its own"
     )
     category_code: str = Field(min_length=1, max_length=40, examples=["pothole"])
-    description: str = Field(min_length=1, max_length=4000, description="What is wrong, up to 4,000 characters")
+    description: VisibleText = Field(min_length=1, max_length=4000, description="What is wrong, up to 4,000 characters")
     lat: float | None = Field(default=None, ge=-90, le=90, description="A point chosen on the map, WGS 84")
     lon: float | None = Field(default=None, ge=-180, le=180)
     area_code: str | None = Field(
@@ -61,7 +65,7 @@ class CallerSubmission(Input):
         description="The ward or commune, when no point is given (then ``address`` is needed): the report is "
         "placed at a point inside the ward. With a point, the point must lie in this ward.",
     )
-    address: str | None = Field(default=None, max_length=500)
+    address: Address | None = None
     visibility: Visibility = Visibility.public
 
 

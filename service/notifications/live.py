@@ -151,5 +151,10 @@ class LiveStream:
                             yield sse("complaint", shown, entry_id)
             # The access token ran out: the client reconnects with a fresh one and its last id.
             yield sse("expired", {})
+        except (redis.ConnectionError, redis.TimeoutError) as exc:
+            # Redis went away mid-stream. The response has begun, so no 503 can be sent:
+            # the stream just ends, and the browser reconnects after ``retry`` with its
+            # last id (a 503 while Redis is still away, the missed changes once it is back).
+            log.warning("live stream ended, Redis is away: %s", exc)
         finally:
             await self.client.aclose()

@@ -6,7 +6,9 @@ the sweep took up, a redelivered Celery message — finds it locked or already `
 and does nothing. The one window left is a worker dying after the peer accepted and
 before the commit: the row is sent again, with the same idempotency key (the row's id),
 which the SMS gateway's ``reference`` and the email's Message-ID carry so the peer or
-the reader can tell.
+the reader can tell. (A commit lost because PostgreSQL went away is not that window: the
+task records the delivery with :func:`record_sent` once the database is back, without
+sending again.)
 """
 
 import logging
@@ -121,6 +123,19 @@ def deliver(session: Session, outbox_id: uuid.UUID, *, now: datetime) -> Outcome
         log.warning("delivery %s (%s) given up, attempt %d: %s", row.id, row.channel, row.attempts, row.last_error)
         return Outcome.dead
     return Outcome.sent
+
+
+def record_sent(session: Session, outbox_id: uuid.UUID, *, at: datetime) -> bool:
+    """Record a delivery the peer accepted but whose commit was lost (PostgreSQL went away
+    in between): the row is marked sent without talking to the peer again. False when the
+    row is no longer pending or another delivery holds it."""
+    row = repository.lock_outbox(session, outbox_id)
+    if row is None or row.status != OutboxStatus.pending:
+        return False
+    row.attempts += 1
+    row.status, row.sent_at, row.last_error = OutboxStatus.sent, at, None
+    session.add(row)
+    return True
 
 
 def claim_due(session: Session, *, now: datetime, limit: int = 500) -> list[uuid.UUID]:

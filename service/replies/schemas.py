@@ -1,30 +1,35 @@
 """Reply templates as the admin API takes and shows them, and filled in for a report."""
 
-from pydantic import BaseModel, Field
+from typing import Annotated
 
-from service.core.schemas import Input, LocalDatetime
+from pydantic import BaseModel, Field, StringConstraints
+
+from service.core.schemas import VISIBLE, Input, LocalDatetime
 from service.replies.models import ReplyPurpose
 
 # Filled in, a body must still fit the fields it goes into (a question takes 2,000 characters).
 BODY_MAX = 1500
 HELP = "Placeholders: {code}, {category}, {unit}, {due}, {ward}; write {{ and }} for a brace."
+# Words that show (service/core/schemas.py, VisibleText), measured once stripped.
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=120), VISIBLE]
+Body = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=BODY_MAX), VISIBLE]
 
 
 class ReplyTemplateCreate(Input):
-    title: str = Field(min_length=3, max_length=120, description="What officers pick it by")
+    title: Title = Field(description="What officers pick it by")
     purpose: ReplyPurpose = Field(description="result: what was done (resolve); question: a question to the citizen")
     category_code: str | None = Field(default=None, max_length=40, description="None: for every category")
-    body_vi: str = Field(min_length=3, max_length=BODY_MAX, description=f"Vietnamese. {HELP}")
-    body_en: str = Field(min_length=3, max_length=BODY_MAX, description=f"English. {HELP}")
+    body_vi: Body = Field(description=f"Vietnamese. {HELP}")
+    body_en: Body = Field(description=f"English. {HELP}")
     is_active: bool = True
 
 
 class ReplyTemplateUpdate(Input):
-    title: str | None = Field(default=None, min_length=3, max_length=120)
+    title: Title | None = None
     purpose: ReplyPurpose | None = None
     category_code: str | None = Field(default=None, max_length=40, description="null: for every category")
-    body_vi: str | None = Field(default=None, min_length=3, max_length=BODY_MAX, description=HELP)
-    body_en: str | None = Field(default=None, min_length=3, max_length=BODY_MAX, description=HELP)
+    body_vi: Body | None = Field(default=None, description=HELP)
+    body_en: Body | None = Field(default=None, description=HELP)
     is_active: bool | None = None
 
 

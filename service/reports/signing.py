@@ -1,9 +1,13 @@
 """Signed, expiring photo URLs.
 
-The app shows photos in image views that cannot send an Authorization header, so the
-API hands out URLs carrying an HMAC of (photo, variant, expiry). Who gets which URL is
-decided when the report is read (originals only for staff); the photo endpoint only
-checks the signature. Paths never reveal storage keys.
+Paths never reveal storage keys: the API hands out URLs carrying an HMAC of (photo,
+variant, expiry) and, for what only some may see, the viewer they were made for. A URL
+is never enough on its own for those: the photo endpoint serves a link that names a
+viewer only to that same user, logged in (the app's bearer token in the image request's
+Authorization header, the console's login cookie), who may still see the photo then.
+Which links name a viewer is decided when the report is read (service/reports/views.py):
+originals (staff who need to know) and every picture of a private report. A public
+report's large and thumbnail views stay anonymous links that any image view can load.
 """
 
 import hashlib
@@ -15,6 +19,12 @@ from urllib.parse import urlencode
 from service.core.settings import get_settings
 
 URL_LIFETIME_SECONDS = 3600
+
+
+def bound(variant: str, *, private: bool) -> bool:
+    """Whether a link to this picture must name its viewer (minted with one, served only
+    to them): an original always, anything of a private report too."""
+    return variant == "original" or private
 
 
 def _key() -> bytes:
@@ -30,8 +40,8 @@ def _signature(photo_id: uuid.UUID, variant: str, expires: int, viewer: int | No
 
 
 def signed_url(photo_id: uuid.UUID, variant: str, *, viewer: int | None = None, now: float | None = None) -> str:
-    """``viewer``: the staff member the URL is made for, signed into it, so that the
-    audit trail can say who looked at a private original (an image tag sends no token)."""
+    """``viewer``: the user the URL is made for, signed into it; the photo endpoint
+    serves it to them alone, in their session."""
     # Rounded up to the next 5 minutes so repeated reads give cacheable, identical URLs.
     moment = int(now if now is not None else time.time())
     expires = (moment + URL_LIFETIME_SECONDS) // 300 * 300 + 300

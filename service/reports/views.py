@@ -8,8 +8,8 @@ from service.areas import repository as areas
 from service.categories import repository as categories
 from service.identity import repository as identity
 from service.identity.models import STAFF_ROLES, User
-from service.reports import repository, timeline
-from service.reports.models import Complaint, Photo, PhotoStatus, flags_of
+from service.reports import repository, signing, timeline
+from service.reports.models import Complaint, Photo, PhotoStatus, Visibility, flags_of
 from service.reports.policies import Audience, audience_for, province_of
 from service.reports.repository import open_reports_near
 from service.reports.schemas import (
@@ -27,7 +27,6 @@ from service.reports.schemas import (
     Reporter,
     TimelineEntry,
 )
-from service.reports.signing import signed_url
 from service.units import repository as units
 
 
@@ -50,13 +49,28 @@ def audience(session: Session, user: User | None, complaint: Complaint) -> Audie
     return seen
 
 
-def photo_read(photo: Photo, audience: Audience, viewer: User | None = None) -> PhotoRead:
+def photo_link(photo: Photo, variant: str, *, private: bool, viewer: User | None) -> str | None:
+    """The URL of one picture for ``viewer``: an anonymous link for a public report's
+    large and thumbnail views; otherwise one bound to the viewer, which the photo
+    endpoint serves to them alone, logged in (``signing.bound``). None when it must be
+    bound and nobody asks: a link nobody could open is no link."""
+    if not signing.bound(variant, private=private):
+        return signing.signed_url(photo.id, variant)
+    if viewer is None or viewer.id is None:
+        return None
+    return signing.signed_url(photo.id, variant, viewer=viewer.id)
+
+
+def photo_read(photo: Photo, audience: Audience, viewer: User | None = None, *, private: bool) -> PhotoRead:
+    """``private``: the report is private, so even its large and thumbnail views are
+    bound to ``viewer``."""
     urls = None
-    if photo.status == PhotoStatus.ready:
+    large, thumb = (photo_link(photo, v, private=private, viewer=viewer) for v in ("large", "thumb"))
+    if photo.status == PhotoStatus.ready and large is not None and thumb is not None:
         urls = PhotoUrls(
-            large=signed_url(photo.id, "large"),
-            thumb=signed_url(photo.id, "thumb"),
-            original=signed_url(photo.id, "original", viewer=viewer.id if viewer else None)
+            large=large,
+            thumb=thumb,
+            original=photo_link(photo, "original", private=private, viewer=viewer)
             if audience == Audience.staff
             else None,
         )
@@ -81,6 +95,7 @@ def complaint_read(
     category = categories.get(session, complaint.category_id)
     area = areas.get(session, complaint.area_id)
     staff = audience == Audience.staff
+    private = complaint.visibility == Visibility.private
     events = repository.events_of(session, complaint.id, public_only=not staff)
     actors = {u.id: u for u in (identity.get_user(session, i) for i in {e.actor_id for e in events if e.actor_id}) if u}
     entries = []
@@ -124,7 +139,9 @@ def complaint_read(
         priority=complaint.priority,
         submitted_at=complaint.submitted_at,
         captured_at=complaint.captured_at,
-        photos=[photo_read(p, audience, viewer) for p in repository.photos_of(session, [complaint.id])],
+        photos=[
+            photo_read(p, audience, viewer, private=private) for p in repository.photos_of(session, [complaint.id])
+        ],
         timeline=entries,
         unit=HandlingUnit.model_validate(unit) if unit else None,
         is_mine=audience == Audience.owner,
@@ -141,27 +158,34 @@ def complaint_read(
         flags=flags_of(complaint) if audience == Audience.staff else None,
         dispatch_reason=complaint.dispatch_reason if audience == Audience.staff else None,
         duplicate_candidates=nearby(
-            session, open_reports_near(session, category=category, lat=lat, lon=lon, exclude=complaint.id)
+            session,
+            open_reports_near(session, category=category, lat=lat, lon=lon, exclude=complaint.id),
+            viewer=viewer,
         )
         if audience == Audience.staff and category is not None
         else None,
     )
 
 
-def nearby(session: Session, found: list[tuple[Complaint, float]]) -> list[NearbyReport]:
-    listed = summaries(session, [complaint for complaint, _ in found])
+def nearby(session: Session, found: list[tuple[Complaint, float]], *, viewer: User | None) -> list[NearbyReport]:
+    listed = summaries(session, [complaint for complaint, _ in found], viewer=viewer)
     return [
         NearbyReport(**summary.model_dump(), distance_m=round(metres, 1))
         for summary, (_, metres) in zip(listed, found, strict=True)
     ]
 
 
-def summaries(session: Session, complaints: Sequence[Complaint]) -> list[ComplaintSummary]:
+def summaries(session: Session, complaints: Sequence[Complaint], *, viewer: User | None) -> list[ComplaintSummary]:
+    """Report rows as lists show them, each with its first photo's thumbnail as a link for
+    ``viewer`` (:func:`photo_link`)."""
     ids = [c.id for c in complaints]
+    private = {c.id for c in complaints if c.visibility == Visibility.private}
     thumbs: dict = {}
     for photo in repository.photos_of(session, ids):
         if photo.status == PhotoStatus.ready and photo.complaint_id not in thumbs:
-            thumbs[photo.complaint_id] = signed_url(photo.id, "thumb")
+            thumbs[photo.complaint_id] = photo_link(
+                photo, "thumb", private=photo.complaint_id in private, viewer=viewer
+            )
     categories_by_id = {c.id: c for c in (categories.get(session, i) for i in {c.category_id for c in complaints}) if c}
     wards = {a.id: a for a in (areas.get(session, i) for i in {c.area_id for c in complaints}) if a}
     return [

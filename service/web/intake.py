@@ -100,7 +100,7 @@ def _page(
         answer=answer,
         lookup_problem=lookup_problem,
         taken=intake.confirmation(session=session, staff=user, code=taken) if taken else None,
-        recent=views.summaries(session, recent),
+        recent=views.summaries(session, recent, viewer=user),
     )
 
 

@@ -140,7 +140,7 @@ def correcting(session: Session, complaint: Complaint, allowed: list[Action], la
     return found
 
 
-def evidence(session: Session, complaint: Complaint, read: ComplaintRead) -> dict[str, Any]:
+def evidence(session: Session, complaint: Complaint, read: ComplaintRead, user: User) -> dict[str, Any]:
     """Why the photo pipeline flagged the report, for the dispatcher to judge: where each
     photo was taken against the pin, and the earlier report a photo was already used in."""
     if not read.flags:
@@ -158,7 +158,7 @@ def evidence(session: Session, complaint: Complaint, read: ComplaintRead) -> dic
         if line.action == "location_mismatch":
             distance = details.get("distance_m")
         elif line.action == "reused_photo" and (other := handling.by_code(session, details.get("other_code", ""))):
-            earlier = views.complaint_read(session, other, Audience.public)
+            earlier = views.complaint_read(session, other, Audience.public, user)
             reused.append({"photo": photos.get(details.get("photo_id", "")), "other": earlier})
     return {"distance_m": distance, "taken": taken, "reused": reused}
 
@@ -172,7 +172,7 @@ def report_page(request: Request, complaint_id: uuid.UUID, user: ReportUser, ses
     lang = request.cookies.get(cookies.LANG_COOKIE, "vi")
     read = views.complaint_read(session, complaint, audience, user)
     allowed = offered(session, user, complaint)
-    proof = evidence(session, complaint, read)
+    proof = evidence(session, complaint, read, user)
     outline = areas.geometry_geojson(session, complaint.area_id, simplify=0.0002)
     map_data = {
         "point": {"lat": read.lat, "lon": read.lon},

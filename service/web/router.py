@@ -30,9 +30,8 @@ from service.core.redis import get_redis
 from service.core.schemas import IdPath
 from service.core.settings import get_settings
 from service.core.timeutil import format_local, to_local, utcnow
-from service.identity import repository as identity
 from service.identity.models import Role, User
-from service.identity.policies import ACCESS_COOKIE, client_address
+from service.identity.policies import ACCESS_COOKIE, client_address, user_for_claims
 from service.identity.security import decode_access_token
 from service.ioc import exports
 from service.ioc import repository as ioc
@@ -121,8 +120,9 @@ def web_user(request: Request, session: SessionDep) -> User:
             claims = decode_access_token(token)
         except PhanAnhError:
             claims = None
-        user = identity.get_user(session, claims.user_id) if claims else None
-        if user is not None and claims is not None and user.is_active and user.role == claims.role:
+        # The API's own check (revoked login, new password, disabled, role changed).
+        user = user_for_claims(session, claims) if claims else None
+        if user is not None:
             request_context.set_caller(user.id, user.role)
             return user
     query = f"?{request.url.query}" if request.url.query else ""

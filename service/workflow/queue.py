@@ -188,7 +188,7 @@ def items(session: Session, user: User, complaints: list[Complaint], at: Bands) 
             officer_name=holder(complaint),
             address=complaint.address,
         )
-        for summary, complaint in zip(views.summaries(session, complaints), complaints, strict=True)
+        for summary, complaint in zip(views.summaries(session, complaints, viewer=user), complaints, strict=True)
     ]
 
 

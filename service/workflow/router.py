@@ -148,9 +148,7 @@ async def resolve(
 ):
     """Done: ``multipart/form-data`` with the text ``result`` and 1–6 after-photos
     ``photos``. The citizen is asked to rate it, and may reopen it if it is not fixed."""
-    text = (result or "").strip()
-    if len(text) < 3:
-        raise InvalidSubmission("Cần mô tả kết quả xử lý.", "Describe what was done.", field="result")
+    text = service.check_result(result=result)  # before the photos are read
     uploads = [Upload(p.filename, await p.read(MAX_BYTES + 1)) for p in photos or []]
 
     def run() -> ComplaintRead:
@@ -328,7 +326,7 @@ def dispatch_queue(
             flags=flags_of(complaint),
             unit=unit_by_id.get(complaint.current_unit_id or 0),
         )
-        for summary, complaint in zip(views.summaries(session, items), items, strict=True)
+        for summary, complaint in zip(views.summaries(session, items, viewer=user), items, strict=True)
     ]
     return DispatchPage(items=listed, total=total, offset=offset, limit=limit)
 

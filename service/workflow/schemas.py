@@ -8,13 +8,14 @@ from pydantic import BaseModel, Field, StringConstraints
 
 from service.categories.models import Priority
 from service.core.errors import ErrorBody
-from service.core.schemas import DbId, Input, LocalDatetime
+from service.core.schemas import VISIBLE, DbId, Input, LocalDatetime
 from service.reports.models import ComplaintStatus
 from service.reports.schemas import ComplaintSummary, HandlingUnit
 
-# A reason someone will read later (the citizen, or the next unit): a few words at least.
-Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=2000)]
-Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
+# A reason someone will read later (the citizen, or the next unit): a few words at least,
+# and words that show (service/core/schemas.py, VisibleText).
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=2000), VISIBLE]
+Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000), VISIBLE]
 UnitCode = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
 
 
@@ -68,7 +69,7 @@ class ChangePriorityBody(Input):
 
 
 class EditAddressBody(Input):
-    address: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=500)] = Field(
+    address: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=500), VISIBLE] = Field(
         description="The address as people find the place; the citizen and the public read it"
     )
     reason: Note | None = Field(default=None, description="Staff only")
@@ -190,7 +191,7 @@ class QueueCounts(BaseModel):
     paused: int
 
 
-SavedFilterName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
+SavedFilterName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80), VISIBLE]
 
 
 class SavedFilterCreate(Input):

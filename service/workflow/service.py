@@ -2,6 +2,7 @@
 (``policies``) and from which state (``machine``), changes it and writes the line of the
 timeline that says who did it, when and why — all in the caller's transaction."""
 
+import unicodedata
 import uuid
 from datetime import datetime, timedelta
 from typing import Any
@@ -12,6 +13,7 @@ from service.areas import repository as areas
 from service.categories import repository as categories
 from service.categories.errors import UnknownCategory
 from service.core.errors import NotFound
+from service.core.schemas import has_visible_text
 from service.core.settings import get_settings
 from service.identity import repository as identity
 from service.identity.models import Role, User
@@ -19,6 +21,7 @@ from service.media.storage import Storage
 from service.media.uploads import Upload, check_photos, store_photos
 from service.reports import repository as reports
 from service.reports import timeline
+from service.reports.errors import InvalidSubmission
 from service.reports.models import (
     IN_HAND_STATUSES,
     OPEN_STATUSES,
@@ -534,6 +537,15 @@ def answer(*, session: Session, user: User, complaint_id: uuid.UUID, body: Answe
     return complaint
 
 
+def check_result(*, result: str | None) -> str:
+    """What the officer says was done, as the citizen will read it: trimmed, NFC, and with
+    something visible in it (spaces or zero-width characters alone tell the citizen nothing)."""
+    text = unicodedata.normalize("NFC", result or "").strip()
+    if len(text) < 3 or not has_visible_text(text):
+        raise InvalidSubmission("Cần mô tả kết quả xử lý.", "Describe what was done.", field="result")
+    return text
+
+
 def resolve(
     *,
     session: Session,
@@ -544,6 +556,7 @@ def resolve(
     uploads: list[Upload],
     now: datetime,
 ) -> Complaint:
+    result = check_result(result=result)
     photos = check_photos(uploads)
     complaint = _begin(session, user, Action.resolve, complaint_id)
     before = _move(complaint, Action.resolve)

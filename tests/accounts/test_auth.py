@@ -1,5 +1,6 @@
 """Registration, login, tokens and their failures, against real PostgreSQL and Redis."""
 
+import uuid
 from datetime import timedelta
 
 import jwt
@@ -98,10 +99,17 @@ def test_no_token_is_401_not_authenticated(client):
     assert response.json()["code"] == "not_authenticated"
 
 
-def _token(user_id, role="admin", minutes=15, secret=None, typ="access"):
+def _token(user_id, role="admin", minutes=15, secret=None, typ="access", sid=None):
     settings = get_settings()
     now = utcnow()
-    claims = {"sub": str(user_id), "role": role, "typ": typ, "iat": now, "exp": now + timedelta(minutes=minutes)}
+    claims = {
+        "sub": str(user_id),
+        "role": role,
+        "typ": typ,
+        "sid": str(sid or uuid.uuid4()),
+        "iat": now,
+        "exp": now + timedelta(minutes=minutes),
+    }
     return jwt.encode(claims, secret or settings.jwt_secret.get_secret_value(), settings.jwt_algorithm)
 
 

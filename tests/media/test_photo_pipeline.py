@@ -44,8 +44,8 @@ def wait_processed(base_url, headers, complaint_id, seconds=90):
     pytest.fail(f"photos still pending after {seconds}s: {body['photos']}")
 
 
-def fetch(base_url, url) -> bytes:
-    response = httpx.get(base_url + url, timeout=30)
+def fetch(base_url, url, headers=None) -> bytes:
+    response = httpx.get(base_url + url, headers=headers, timeout=30)
     assert response.status_code == 200, response.text
     return response.content
 
@@ -106,9 +106,10 @@ def test_gps_is_read_and_no_metadata_reaches_the_public(live_server, auth_header
         # Those cameras were in Europe, the report is in Thái Nguyên: flagged, not refused.
         assert complaint.location_mismatch is True
         assert complaint.status == "assigned"
-    staff = httpx.get(f"{live_server}/api/v1/complaints/{report['id']}", headers=auth_headers_for("officer")).json()
+    officer = auth_headers_for("officer")
+    staff = httpx.get(f"{live_server}/api/v1/complaints/{report['id']}", headers=officer).json()
     assert "location_mismatch" in staff["flags"]
-    original = fetch(live_server, staff["photos"][0]["urls"]["original"])
+    original = fetch(live_server, staff["photos"][0]["urls"]["original"], officer)  # in their session only
     assert original == originals[names[0]]  # staff get the untouched original
 
 

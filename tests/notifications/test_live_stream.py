@@ -410,6 +410,7 @@ def test_an_idle_stream_keeps_alive_and_ends_when_the_token_does(live_server, st
             "sub": str(me["id"]),
             "role": me["role"],
             "typ": "access",
+            "sid": str(uuid.uuid4()),  # a login of its own, never revoked
             "iat": now,
             "exp": now + timedelta(seconds=3),
             "jti": uuid.uuid4().hex,

@@ -8,110 +8,27 @@ email. The shared Redis the other tests use is never touched.
 """
 
 import os
-import re
 import shutil
-import subprocess
-import sys
 import tempfile
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx2 as httpx
-import redis
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 
 from tests.conftest import DEMO_PASSWORD, free_port, login, register_citizen
 from tests.routing.test_routing import PNG, send
-from tests.support.peers import HttpPeer, SmtpPeer, running_http_peer, running_smtp_peer
+from tests.support.peers import running_http_peer, running_smtp_peer
+from tests.support.stack import Processes, arrivals, arrived_for, start_redis, start_service, wait_until
 from tests.workflow.test_handling_dispatch import BACH_QUANG, actions
 
-T = TypeVar("T")
-
-REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
 # The two demo officers of Bạch Quang's KTHT office: routing gives the report to one.
 OFFICERS = ("canbo.bachquang", "canbo2.bachquang")
-MESSAGE_ID = re.compile(r"^<phananh\.([0-9a-f-]{36})@[^>]+>$")
-
-
-# --- processes -----------------------------------------------------------------------------
-
-
-class Processes:
-    """Subprocesses whose output goes to files (a pipe nobody reads would fill and block)."""
-
-    def __init__(self, directory: Path) -> None:
-        self.directory = directory
-        self.running: dict[str, subprocess.Popen] = {}
-        self.logs: list[tuple[str, Path]] = []
-
-    def start(self, name: str, command: list[str], env: dict[str, str]) -> None:
-        log_path = self.directory / f"{len(self.logs)}-{name}.log"
-        with log_path.open("w") as log:
-            self.running[name] = subprocess.Popen(
-                command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-            )
-        self.logs.append((name, log_path))
-
-    def stop(self, name: str) -> None:
-        process = self.running.pop(name)
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=15)
-
-    def stop_all(self) -> None:
-        for name in list(self.running):
-            self.stop(name)
-
-    def print_logs(self) -> None:
-        for name, path in self.logs:
-            output = path.read_text(errors="replace") if path.exists() else ""
-            print(f"---- {name} ({path.name}) ----\n{output[-12000:]}")
-
-
-def start_redis(processes: Processes, port: int) -> None:
-    """A redis-server that forgets everything when it stops: no RDB, no AOF."""
-    command = [REDIS_SERVER, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
-    processes.start("redis", [*command, "--dir", str(processes.directory), "--daemonize", "no"], dict(os.environ))
-    client = redis.Redis(port=port, socket_connect_timeout=0.5, socket_timeout=0.5)
-
-    def answers() -> bool:
-        try:
-            return bool(client.ping())
-        except redis.RedisError:
-            return False
-
-    wait_until(answers, timeout=10, what="the private redis-server")
-    assert client.dbsize() == 0  # whatever was queued before it stopped is gone
-    client.close()
-
-
-def start_service(processes: Processes, env: dict[str, str], api_port: int) -> None:
-    """The API, one worker on every queue, and beat (its schedule file in a directory of its own)."""
-    cli = [sys.executable, "-m", "service.cli"]
-    processes.start("api", [*cli, "serve", "--host", "127.0.0.1", "--port", str(api_port)], env)
-    processes.start("worker", [*cli, "worker", "--concurrency", "1", "--queues", "default,media,notify"], env)
-    beat_dir = tempfile.mkdtemp(prefix="beat-", dir=processes.directory)
-    processes.start("beat", [*cli, "beat"], {**env, "PHANANH_DATA_DIR": beat_dir})
-
-
-def wait_until(check: Callable[[], T], *, timeout: float, what: str, every: float = 0.2) -> T:
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"gave up after {timeout:.0f}s waiting for {what}")
-        time.sleep(every)
 
 
 # --- the database, as committed ------------------------------------------------------------
@@ -148,59 +65,6 @@ def inbox(engine: Engine, complaint_id: uuid.UUID) -> Counter:
             {"complaint_id": complaint_id},
         )
         return Counter((event, user_id) for event, user_id in rows)
-
-
-# --- what the peers received ---------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Arrival:
-    channel: str
-    outbox_id: str
-    address: str  # the phone number, email address or device token it went to
-
-
-def arrivals(engine: Engine, fcm: HttpPeer, sms: HttpPeer, smtp: SmtpPeer) -> list[Arrival]:
-    """Every message the peers took, named by the outbox row it delivers.
-
-    SMS and email carry the row's id (``reference``, Message-ID); a push carries its
-    notification's id, and the device token tells that notification's rows apart. A
-    message that no outbox row owes fails the test.
-    """
-    found = [Arrival("sms", str(r.body["reference"]), r.body["to"]) for r in list(sms.requests)]
-    for message in list(smtp.handler.received):
-        match = MESSAGE_ID.match(str(message["Message-ID"]))
-        assert match, f"an email without a PhanAnh Message-ID: {message['Message-ID']!r}"
-        found.append(Arrival("email", match.group(1), str(message["To"])))
-    with engine.connect() as connection:
-        for request in list(fcm.requests):
-            push = request.body["message"]
-            outbox_id = connection.execute(
-                text(
-                    "SELECT o.id FROM notification_outbox o JOIN devices d ON d.id = o.device_id "
-                    "WHERE o.notification_id = :notification AND o.channel = 'push' AND d.token = :token"
-                ),
-                {"notification": push["data"]["notification_id"], "token": push["token"]},
-            ).scalar_one_or_none()
-            assert outbox_id is not None, f"a push no outbox row owes: {push}"
-            found.append(Arrival("push", str(outbox_id), push["token"]))
-        known = {
-            str(outbox_id)
-            for (outbox_id,) in connection.execute(
-                text("SELECT id FROM notification_outbox WHERE id = ANY(:ids)"),
-                {"ids": [uuid.UUID(a.outbox_id) for a in found if a.channel != "push"]},
-            )
-        }
-    strays = [a for a in found if a.channel != "push" and a.outbox_id not in known]
-    assert strays == [], f"messages no outbox row owes: {strays}"
-    return found
-
-
-def arrived_for(found: list[Arrival], rows: list[dict[str, Any]]) -> Counter:
-    """How many times each of ``rows`` reached its peer (beat sweeps the whole test
-    database, so messages for other reports may arrive too: they are not counted)."""
-    mine = {(row["channel"], str(row["id"])) for row in rows}
-    return Counter((a.channel, a.outbox_id) for a in found if (a.channel, a.outbox_id) in mine)
 
 
 # --- the test ------------------------------------------------------------------------------

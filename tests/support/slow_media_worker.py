@@ -1,5 +1,5 @@
 """A worker whose photo step announces itself and then hangs, so a test can kill it in
-the middle of a task. Used only by tests/workers/test_worker_crash.py."""
+the middle of a task (tests/workers/test_worker_crash.py, tests/faults/test_faults.py)."""
 
 import os
 import time

@@ -129,7 +129,7 @@ def test_admin_creates_staff_who_must_belong_to_a_unit(client, auth, db):
     unit_id = db.exec(select(Unit.id).where(Unit.code == "05443-DVTH")).one()
     no_unit = client.post(
         "/api/v1/admin/users",
-        json={"username": "canbo.moi", "full_name": "Cán bộ mới", "password": "mat-khau-moi", "role": "officer"},
+        json={"username": "canbo.moi", "full_name": "Cán bộ mới", "password": "mat-khau-can-bo-moi", "role": "officer"},
         headers=admin,
     )
     assert no_unit.status_code == 422 and no_unit.json()["code"] == "unit_required"
@@ -138,7 +138,7 @@ def test_admin_creates_staff_who_must_belong_to_a_unit(client, auth, db):
         json={
             "username": "dp.moi",
             "full_name": "Điều phối",
-            "password": "mat-khau-moi",
+            "password": "mat-khau-can-bo-moi",
             "role": "dispatcher",
             "unit_id": unit_id,
         },
@@ -150,7 +150,7 @@ def test_admin_creates_staff_who_must_belong_to_a_unit(client, auth, db):
         json={
             "username": "canbo.moi",
             "full_name": "Cán bộ mới",
-            "password": "mat-khau-moi",
+            "password": "mat-khau-can-bo-moi",
             "role": "officer",
             "unit_id": unit_id,
         },
@@ -158,11 +158,11 @@ def test_admin_creates_staff_who_must_belong_to_a_unit(client, auth, db):
     )
     assert created.status_code == 201, created.text
     assert created.json()["unit"]["code"] == "05443-DVTH"
-    token = client.post("/api/v1/auth/token", data={"username": "canbo.moi", "password": "mat-khau-moi"})
+    token = client.post("/api/v1/auth/token", data={"username": "canbo.moi", "password": "mat-khau-can-bo-moi"})
     assert token.status_code == 200
     again = client.post(
         "/api/v1/admin/users",
-        json={"username": "canbo.moi", "full_name": "X", "password": "mat-khau-moi", "role": "admin"},
+        json={"username": "canbo.moi", "full_name": "X", "password": "mat-khau-can-bo-moi", "role": "admin"},
         headers=admin,
     )
     assert again.status_code == 409 and again.json()["code"] == "username_taken"
