@@ -323,6 +323,9 @@ def _unavailable_page(error: PhanAnhError) -> str:
     return (
         '<!doctype html><html lang="vi"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        # The officer's page comes back by itself once the service does: nobody must
+        # remember to press reload.
+        f'<meta http-equiv="refresh" content="{2 * DependencyUnavailable.retry_after}">'
         "<title>Tạm thời gián đoạn · Temporarily unavailable</title></head>"
         '<body style="font-family:system-ui,sans-serif;max-width:40rem;margin:4rem auto;padding:0 1rem">'
         f'<h1>Tạm thời gián đoạn</h1><p>{vi}</p><p lang="en">{en}</p>'

@@ -3,7 +3,6 @@
 asked from 127.0.0.1 with a forged header."""
 
 import os
-import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -16,7 +15,7 @@ from sqlalchemy import text
 from service.core.database import get_engine
 from service.core.redis import get_redis
 from tests.conftest import free_port, unique
-from tests.support.stack import wait_until
+from tests.support.stack import Processes, wait_until
 
 FORGED = "203.0.113.9"
 
@@ -26,15 +25,10 @@ def serving(**settings: str) -> Iterator[str]:
     env = {key: value for key, value in os.environ.items() if key != "FORWARDED_ALLOW_IPS"}
     env.update(settings)
     port = free_port()
-    log = Path(tempfile.mkstemp(prefix="serve-", suffix=".log")[1])
-    with log.open("w") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "service.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    processes = Processes(Path(tempfile.mkdtemp(prefix="phananh-forwarded-")))
+    process = processes.start(
+        "api", [sys.executable, "-m", "service.cli", "serve", "--host", "127.0.0.1", "--port", str(port)], env
+    )
     base = f"http://127.0.0.1:{port}"
 
     def answers() -> bool:
@@ -45,15 +39,12 @@ def serving(**settings: str) -> Iterator[str]:
 
     try:
         wait_until(answers, timeout=30, what="phananh serve")
-        assert process.poll() is None, log.read_text()
+        if process.poll() is not None:
+            processes.print_logs()
+        assert process.poll() is None, "phananh serve exited"
         yield base
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=15)
+        processes.stop_all()
 
 
 def recorded_address(base: str) -> str:

@@ -23,6 +23,7 @@ from service.identity.models import User
 from service.reports import signing
 from tests.conftest import DEMO_PASSWORD, DEMO_USERS, login, register_citizen, unique
 from tests.intake.test_intake import JPEG, complaint_json
+from tests.media.test_photo_links import ready
 from tests.workflow.test_handling_dispatch import actions, new_report, staff
 
 TABLE = AuditEvent.__table__  # type: ignore[attr-defined]
@@ -328,15 +329,7 @@ def test_staff_read_a_reports_trail_with_transfers_and_original_photo_views(clie
         headers={**dispatcher, "X-Request-ID": "transfer-0001"},
     )
     assert moved.status_code == 200, moved.text
-    # The photo worker is not running here: make the photo ready so its links are handed out.
-    db.exec(
-        text(
-            "UPDATE photos SET status = 'ready', large_key = original_key, thumb_key = original_key "
-            "WHERE complaint_id = :id"
-        ),
-        params={"id": report["id"]},
-    )
-    db.commit()
+    ready(db, report)  # the photo worker is not running here
     urls = client.get(f"/api/v1/complaints/{report['id']}", headers=dispatcher).json()["photos"][0]["urls"]
     assert client.get(urls["large"]).status_code == 200  # derivatives are not logged
     assert client.get(urls["original"], headers=dispatcher).status_code == 200

@@ -23,6 +23,7 @@ from service.core.database import session_scope
 from service.identity.models import Role, User
 from service.identity.policies import ACCESS_COOKIE
 from tests.conftest import DATABASE_URL, PHOTOS, REDIS_URL, free_port
+from tests.support.browser import browser, new_page, screenshot
 from tests.support.stack import Processes, wait_until
 from tests.workflow.test_handling_dispatch import BACH_QUANG
 
@@ -115,6 +116,12 @@ def test_without_postgresql_every_kind_of_request_is_a_clean_503(api_without: di
         assert page.headers["content-type"].startswith("text/html")
         assert "Tạm thời gián đoạn" in page.text and "temporarily unavailable" in page.text.lower()
         assert int(page.headers["Retry-After"]) > 0
+        assert '<meta http-equiv="refresh"' in page.text  # it comes back by itself
+        # What the officer sees: the words drawn, saved for a person to look at.
+        with browser() as launched, new_page(launched) as tab:
+            tab.set_content(page.text)
+            assert tab.get_by_role("heading").inner_text() == "Tạm thời gián đoạn"
+            screenshot(tab, "console-503", full_page=False)
 
 
 def test_without_redis_reports_are_still_taken_and_the_live_stream_says_503(api_without: dict[str, str]) -> None:

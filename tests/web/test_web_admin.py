@@ -333,3 +333,20 @@ def test_a_name_in_the_map_data_cannot_end_its_script_element(client, db, admin)
     assert page.status_code == 200
     assert "</script><img" not in page.text
     assert "\\u003c/script\\u003e\\u003cimg src=x\\u003e" in page.text
+
+
+def test_a_weak_staff_password_is_refused_on_the_form_with_the_reason_and_nothing_written(client, db, admin):
+    unit_id = one(db, "SELECT unit_id FROM users WHERE username = :u", u=DEMO_USERS["officer"])
+    username = unique("canbo.")
+    form = {"username": username, "full_name": "Trần Thị Yếu", "role": "officer", "unit_id": str(unit_id)}
+    for password, words in (
+        ("12345678", "Mật khẩu phải có ít nhất 15 ký tự"),
+        ("1qaz2wsx3edc4rfv", "phổ biến"),
+        (f"{username}-2026", "tên đăng nhập"),
+    ):
+        refused = post(client, "/web/admin/users", admin, {**form, "password": password, "language": "vi"})
+        assert refused.status_code == 422, refused.text[:300]
+        assert 'data-code="weak_password"' in refused.text
+        assert words in refused.text, (password, refused.text[:2000])
+        assert f'value="{password}"' not in refused.text  # a refused password is never typed back in
+    assert one(db, "SELECT count(*) FROM users WHERE username = :u", u=username) == 0
