@@ -430,6 +430,25 @@ def test_an_idle_stream_keeps_alive_and_ends_when_the_token_does(live_server, st
         assert 1.5 < took < 6, took
 
 
+def test_an_idle_console_stream_is_held_for_a_minute_and_still_delivers(live_server, staff):
+    """An IOC screen left open with nothing happening: the same connection stays up past a
+    minute (the production blocking read of 15 s, redis-py's 5 s read timeout, the client's
+    30 s read timeout), with keep-alives only, and the next change still arrives on it."""
+    report = report_at(live_server, register_citizen(live_server), BACH_QUANG)
+    holder = staff.holder(report)
+    with Listener(live_server, staff.headers[DEMO_USERS["dispatcher"]]) as idle:
+        opened = time.monotonic()
+        idle.drain(62)
+        held = time.monotonic() - opened
+        assert not idle.ended and held >= 61.5, (held, idle.seen)
+        comments = [e.comment for e in idle.seen if e.comment]
+        # A keep-alive at the end of each 15 s read: no read broke off, nothing reconnected.
+        assert len(comments) >= 4 and set(comments) == {"keep-alive"}, idle.seen
+        assert [e for e in idle.seen if e.event] == [], idle.seen
+        staff.act(holder, report, "acknowledge")
+        assert idle.wait_for(lambda e: e.about(report, "acknowledged"))
+
+
 def test_a_last_event_id_out_of_redis_range_is_refused(live_server, staff):
     headers = staff.headers[DEMO_USERS["officer"]]
     with httpx.Client(base_url=live_server, timeout=httpx.Timeout(10, read=5)) as http:
