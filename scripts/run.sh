@@ -41,7 +41,10 @@ cleanup() {
     fi
     wait "$pid" 2>/dev/null || true
   done
-  [ $private_pg = 1 ] && stop_private_postgres "$DATA_DIR/postgres"
+  if [ $private_pg = 1 ]; then
+    say "stopping PostgreSQL"
+    stop_private_postgres "$DATA_DIR/postgres"
+  fi
   say "stopped"
 }
 trap cleanup INT TERM EXIT
