@@ -7,7 +7,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from service.web import admin, intake, reports
+from service.web import admin, intake, ioc, reports
 from service.web import router as pages
 from service.web import session as cookies
 
@@ -19,6 +19,7 @@ def install(app: FastAPI) -> None:
     app.include_router(reports.router)
     app.include_router(intake.router)
     app.include_router(admin.router)
+    app.include_router(ioc.router)
 
     @app.exception_handler(pages.LoginRequired)
     async def _login(request: Request, exc: pages.LoginRequired) -> Response:

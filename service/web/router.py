@@ -3,7 +3,6 @@ nothing here decides who may do what beyond which page a role opens (``policies`
 
 import uuid
 from collections.abc import Callable
-from datetime import timedelta
 from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
@@ -29,14 +28,11 @@ from service.core.errors import PhanAnhError
 from service.core.redis import get_redis
 from service.core.schemas import IdPath
 from service.core.settings import get_settings
-from service.core.timeutil import format_local, to_local, utcnow
+from service.core.timeutil import format_local, to_local
 from service.identity.models import Role, User
 from service.identity.policies import ACCESS_COOKIE, client_address, user_for_claims
 from service.identity.security import decode_access_token
 from service.ioc import exports
-from service.ioc import repository as ioc
-from service.ioc import router as ioc_api
-from service.ioc.policies import Scope, ioc_scope
 from service.reports import repository as complaint_records
 from service.reports import views
 from service.reports.models import IN_HAND_STATUSES, ComplaintStatus
@@ -575,49 +571,3 @@ def dispatch_page(
     return render(request, "dispatch.html", user=user, page=page)
 
 
-# --- the IOC dashboard -----------------------------------------------------------------------
-
-IocUser = Annotated[User, Depends(page_user(Page.ioc))]
-
-
-def _dashboard(session: Session, user: User) -> dict[str, Any]:
-    scope: Scope = ioc_scope(user)
-    today = to_local(utcnow()).date()
-    trends = ioc_api.trends(
-        scope=scope, session=session, bucket=ioc.Bucket.day, first=today - timedelta(days=29), last=today
-    )
-    peak = max([p.intake for p in trends.points] + [1])
-    # Processing time by week: a day's median swings with a handful of reports.
-    weeks = ioc_api.trends(
-        scope=scope, session=session, bucket=ioc.Bucket.week, first=today - timedelta(weeks=11), last=today
-    )
-    peak_hours = max([p.median_hours or 0 for p in weeks.points] + [1])
-    return {
-        "weeks": weeks,
-        "peak_hours": peak_hours,
-        "summary": ioc_api.summary(scope=scope, session=session),
-        "units": ioc_api.performance(scope=scope, session=session, group_by=ioc.GroupBy.unit, first=None, last=None),
-        "overdue": ioc_api.overdue(scope=scope, session=session, limit=15, offset=0),
-        "trends": trends,
-        "peak": peak,
-    }
-
-
-@router.get("/ioc")
-def ioc_page(request: Request, user: IocUser, session: SessionDep) -> Response:
-    scope = ioc_scope(user)
-    map_data = {
-        "wards": ioc.wards(session, scope, province_code=ioc_api.PROVINCE_CODE, now=utcnow()),
-        "hotspots": ioc.hotspots(
-            session, scope, since=utcnow() - timedelta(days=90), eps_m=200, min_reports=3, category_code=None
-        ),
-        "tiles": get_settings().map_tile_url,
-    }
-    return render(request, "ioc.html", user=user, map_data=map_data, **_dashboard(session, user))
-
-
-@router.get("/ioc/summary")
-def ioc_summary(request: Request, user: IocUser, session: SessionDep) -> Response:
-    # Refreshed on every change a dashboard hears of: the tiles' figures only.
-    summary = ioc_api.summary(scope=ioc_scope(user), session=session)
-    return render(request, "_ioc_summary.html", user=user, summary=summary)

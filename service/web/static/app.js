@@ -10,7 +10,11 @@ function liveRefresh() {
   source.addEventListener("complaint", () => {
     // A burst of changes is one refresh.
     clearTimeout(pending);
-    pending = setTimeout(() => htmx.ajax("GET", region.dataset.live, { target: region, swap: "innerHTML" }), 150);
+    pending = setTimeout(() => {
+      htmx.ajax("GET", region.dataset.live, { target: region, swap: "innerHTML" });
+      // The page's other panels (the IOC's tables, map and charts) refresh themselves on this.
+      document.dispatchEvent(new CustomEvent("phananh:changed"));
+    }, 150);
   });
   // The login ran out: reload, which renews it (or asks to log in again).
   source.addEventListener("expired", () => { source.close(); window.location.reload(); });
