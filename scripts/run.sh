@@ -22,7 +22,7 @@ install_system_packages "$need_servers"
 sync_python
 PHANANH=("$ROOT/.venv/bin/phananh")
 
-# Each component runs in a process group of its own (set -m below; setsid for Redis), with
+# Each component runs in a session and process group of its own (setsid, below), with
 # the group's id equal to the pid listed here: stopping the group stops what it started
 # too, such as a worker's pool children, even when the worker itself was killed with -9.
 pids=()
@@ -64,18 +64,19 @@ fi
 "${PHANANH[@]}" migrate
 "${PHANANH[@]}" seed-demo --once --days 0
 
-set -m  # from here on, each background job is a process group of its own
-"${PHANANH[@]}" worker --concurrency 2 &
+# Each component is the leader of a session of its own (setsid: a background job of a shell
+# without job control is no group leader, so setsid execs in place and $! is the new
+# session's id). Not `set -m`: with job control on, a loaded machine's Ctrl-C could reach
+# this shell in `wait -n` and run no trap at all (seen in tests/test_make_run.py).
+setsid "${PHANANH[@]}" worker --concurrency 2 &
 pids+=($!)
-"${PHANANH[@]}" serve --port "$PORT" &
+setsid "${PHANANH[@]}" serve --port "$PORT" &
 pids+=($!)
 # The first start plays PHANANH_DEMO_DAYS (default 90) days of history while the API is
 # already up, a day per commit (the IOC fills as you watch); beat starts once it is done,
 # so its escalations and auto-close run on today, not on a past still being written.
-(
-  "${PHANANH[@]}" seed-demo --once --days "${PHANANH_DEMO_DAYS:-90}" || say "demo history failed; the service runs without it"
-  exec "${PHANANH[@]}" beat
-) &
+setsid bash -c '"$1" seed-demo --once --days "$2" || echo "[phananh] demo history failed; the service runs without it" >&2
+exec "$1" beat' history-then-beat "${PHANANH[0]}" "${PHANANH_DEMO_DAYS:-90}" &
 pids+=($!)
 
 say "API on http://127.0.0.1:$PORT  (docs: /docs, readiness: /readyz) — Ctrl-C stops everything"
