@@ -35,6 +35,11 @@ install_system_packages() {
   if [ "$need_browser" = 1 ] && [ ! -x "$CHROMIUM" ]; then
     pkgs+=(chromium)
   fi
+  # The monthly report's PDF: WeasyPrint lays it out with Pango, in Debian's DejaVu fonts
+  # (every Vietnamese mark); its tests read it back with poppler's pdftotext and pdftoppm.
+  ldconfig -p 2>/dev/null | grep -q 'libpangoft2-1.0.so.0' || pkgs+=(libpango-1.0-0 libpangoft2-1.0-0)
+  [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || pkgs+=(fonts-dejavu-core)
+  command -v pdftotext >/dev/null || pkgs+=(poppler-utils)
   if [ ${#pkgs[@]} -gt 0 ]; then
     apt_install "${pkgs[@]}"
     # The server version is known only once it is installed; PostGIS must match it.

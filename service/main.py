@@ -22,7 +22,9 @@ from service.health.router import router as health_router
 from service.identity.policies import ACCESS_COOKIE
 from service.intake.router import router as complaints_router
 from service.intake.schemas import ComplaintSubmission
+from service.ioc.monthly_router import router as ioc_monthly_router
 from service.ioc.router import router as ioc_router
+from service.maps.router import router as maps_router
 from service.media.router import router as photos_router
 from service.notifications.router import router as notifications_router
 from service.replies.router import admin_router as admin_replies_router
@@ -154,6 +156,8 @@ def create_app() -> FastAPI:
         audit_router,
         notifications_router,
         ioc_router,
+        ioc_monthly_router,
+        maps_router,
     ):
         app.include_router(router)
     install_console(app)

@@ -6,6 +6,7 @@ from service.areas.models import Area, AreaPart, Province
 from service.audit.models import AuditEvent
 from service.categories.models import Category, CategoryGroup
 from service.identity.models import RefreshToken, User
+from service.ioc.models import MonthlyReport
 from service.notifications.models import Device, Notification, NotificationPreference, Outbox
 from service.replies.models import ReplyTemplate
 from service.reports.models import Complaint, ComplaintEvent, ComplaintFollower, ExtensionRequest, Photo
@@ -29,6 +30,7 @@ __all__ = [
     "Device",
     "Escalation",
     "ExtensionRequest",
+    "MonthlyReport",
     "Notification",
     "NotificationPreference",
     "OfficerCategory",

@@ -9,6 +9,7 @@ import sys
 
 import redis
 from celery import Celery
+from celery.schedules import crontab
 from celery.signals import worker_process_init
 from kombu import Queue
 
@@ -68,6 +69,11 @@ def create_celery() -> Celery:
                 "schedule": settings.photo_resend_scan_seconds,
             },
             "sweep-outbox": {"task": "phananh.notify.sweep", "schedule": settings.notify_sweep_seconds},
+            # Last month's report, an hour into the 1st (Vietnam): the month is over, the day not begun.
+            "monthly-report": {
+                "task": "phananh.ioc.monthly_report",
+                "schedule": crontab(minute=0, hour=1, day_of_month=1),
+            },
         },
     )
     return app

@@ -23,6 +23,7 @@ class TaskName:
     ESCALATE = "phananh.handling.escalate"
     DELIVER = "phananh.notify.deliver"
     SWEEP_OUTBOX = "phananh.notify.sweep"
+    MONTHLY_REPORT = "phananh.ioc.monthly_report"
 
 
 @lru_cache

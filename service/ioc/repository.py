@@ -8,14 +8,15 @@ the indexes named in service/intake/models.py.
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import text
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from service.core.geojson import feature_collection
+from service.ioc.models import MonthlyReport, ReportScope
 from service.ioc.policies import Scope
 from service.reports.models import OPEN_SQL
 
@@ -90,15 +91,46 @@ class Performance:
     average_rating: float | None
 
 
+@dataclass(frozen=True)
+class Narrowing:
+    """The performance table narrowed to one unit, category or ward (ids; None: all)."""
+
+    unit_id: int | None = None
+    category_id: int | None = None
+    area_id: int | None = None
+
+
+def _narrowing(narrowing: Narrowing, params: dict[str, Any]) -> str:
+    where = ""
+    for column, value in (
+        ("current_unit_id", narrowing.unit_id),
+        ("category_id", narrowing.category_id),
+        ("area_id", narrowing.area_id),
+    ):
+        if value is not None:
+            params[f"only_{column}"] = value
+            where += f" AND {column} = :only_{column}"
+    return where
+
+
 def performance(
-    session: Session, scope: Scope, group_by: GroupBy, *, start: datetime, end: datetime, now: datetime
+    session: Session,
+    scope: Scope,
+    group_by: GroupBy,
+    *,
+    start: datetime,
+    end: datetime,
+    now: datetime,
+    narrowing: Narrowing = Narrowing(),
 ) -> list[Performance]:
     """Per group: reports handled (resolved or closed) in [start, end), how many on time,
     median and p90 processing time, how many were ever reopened, ratings; and how many of
     the group's reports are overdue now."""
     column, table, code, name = _GROUPS[group_by]
     params: dict[str, Any] = {"start": start, "end": end, "now": now}
-    where = _scope(scope, params)
+    # The lead's scope and the chosen narrowing both apply (a lead narrowing to another
+    # unit sees nothing, never that unit).
+    where = _scope(scope, params) + _narrowing(narrowing, params)
     rows = session.execute(
         text(
             f"""
@@ -132,6 +164,76 @@ def performance(
         params,
     ).all()
     return [Performance(*row) for row in rows]
+
+
+def handled_reports(
+    session: Session,
+    scope: Scope,
+    group_by: GroupBy,
+    *,
+    key: int,
+    start: datetime,
+    end: datetime,
+    narrowing: Narrowing = Narrowing(),
+    limit: int,
+) -> tuple[list[Any], int]:
+    """The reports one row of :func:`performance` counted as handled (its group's key), the
+    latest resolved first, with what the IOC reads beside each."""
+    column = _GROUPS[group_by][0]
+    params: dict[str, Any] = {"start": start, "end": end, "key": key, "limit": limit}
+    where = (_scope(scope, params) + _narrowing(narrowing, params)).replace(" AND ", " AND c.")
+    condition = f"c.{FINISHED} AND c.resolved_at >= :start AND c.resolved_at < :end AND c.{column} = :key{where}"
+    total = session.execute(text(f"SELECT count(*) FROM complaints c WHERE {condition}"), params).scalar_one()
+    rows = session.execute(
+        text(
+            f"""
+            SELECT c.id, c.code, c.status, cat.name AS category_name, cat.name_en AS category_name_en,
+                   u.name AS unit_name,
+                   o.full_name AS officer_name, a.name AS area_name, c.submitted_at, c.resolved_at,
+                   c.resolved_at <= c.resolve_due_at AS on_time, c.resolve_working_minutes,
+                   c.reopened_count, c.rating
+            FROM complaints c
+            JOIN categories cat ON cat.id = c.category_id
+            JOIN areas a ON a.id = c.area_id
+            LEFT JOIN units u ON u.id = c.current_unit_id
+            LEFT JOIN users o ON o.id = c.current_officer_id
+            WHERE {condition}
+            ORDER BY c.resolved_at DESC, c.id
+            LIMIT :limit
+            """
+        ),
+        params,
+    ).mappings()
+    return list(rows), total
+
+
+def officer_ids(session: Session, usernames: list[str]) -> dict[str, int]:
+    """The ids behind the usernames a per-officer table shows, for its links (one query)."""
+    if not usernames:
+        return {}
+    rows = session.execute(text("SELECT username, id FROM users WHERE username = ANY(:names)"), {"names": usernames})
+    return dict(rows.all())
+
+
+def open_reports_of(session: Session, *, officer_id: int, now: datetime, limit: int) -> list[Any]:
+    """An officer's reports in hand, the nearest deadline first."""
+    rows = session.execute(
+        text(
+            f"""
+            SELECT c.id, c.code, c.status, cat.name AS category_name, cat.name_en AS category_name_en,
+                   a.name AS area_name,
+                   c.submitted_at, c.due_at, c.due_at < :now AS overdue
+            FROM complaints c
+            JOIN categories cat ON cat.id = c.category_id
+            JOIN areas a ON a.id = c.area_id
+            WHERE c.current_officer_id = :officer AND c.{OPEN_SQL}
+            ORDER BY c.due_at NULLS LAST, c.id
+            LIMIT :limit
+            """
+        ),
+        {"officer": officer_id, "now": now, "limit": limit},
+    ).mappings()
+    return list(rows)
 
 
 def overdue(session: Session, scope: Scope, *, now: datetime, limit: int, offset: int) -> tuple[list[Any], int]:
@@ -222,13 +324,29 @@ class TrendPoint:
     handled: int
     on_time: int
     median_minutes: float | None
+    backlog: int  # open at the bucket's end (or at the period's end, for its last bucket)
 
 
-def trends(session: Session, scope: Scope, bucket: Bucket, *, start: datetime, end: datetime) -> list[TrendPoint]:
+def trends(
+    session: Session,
+    scope: Scope,
+    bucket: Bucket,
+    *,
+    start: datetime,
+    end: datetime,
+    narrowing: Narrowing = Narrowing(),
+) -> list[TrendPoint]:
     """Per day, week or month of Vietnam's calendar: reports received, reports handled
-    (resolved or closed), how many of those on time, and their median processing time."""
+    (resolved or closed), how many of those on time, their median processing time, and the
+    backlog: how many were open when the bucket ended.
+
+    The backlog is a running sum: each report counts +1 from its arrival and -1 from when it
+    left the open states (resolved, or set aside as rejected or a duplicate, which keep no
+    time of their own: ``updated_at`` stands for it). A report reopened and still open counts
+    as open since its arrival, though it was out of the backlog for a few days in between:
+    the columns keep only its last resolution, and the timeline is too slow to replay here."""
     params: dict[str, Any] = {"start": start, "end": end, "bucket": bucket.value}
-    where = _scope(scope, params)
+    where = _scope(scope, params) + _narrowing(narrowing, params)
     local = "AT TIME ZONE 'Asia/Ho_Chi_Minh'"
     rows = session.execute(
         text(
@@ -250,11 +368,24 @@ def trends(session: Session, scope: Scope, bucket: Bucket, *, start: datetime, e
                 FROM complaints
                 WHERE {FINISHED} AND resolved_at >= :start AND resolved_at < :end{where}
                 GROUP BY 1
+            ), moves AS (
+                SELECT submitted_at AS at, 1 AS d FROM complaints WHERE submitted_at < :end{where}
+                UNION ALL
+                SELECT coalesce(CASE WHEN {FINISHED} THEN resolved_at END, updated_at), -1
+                FROM complaints WHERE NOT ({OPEN_SQL}){where}
+            ), moved AS (
+                -- What moved before the period is the first bucket's opening balance.
+                SELECT greatest(date_trunc(:bucket, at {local}), (SELECT min(start) FROM buckets)) AS start,
+                       sum(d) AS n
+                FROM moves WHERE at < :end
+                GROUP BY 1
             )
-            SELECT b.start::date, coalesce(i.n, 0), coalesce(h.n, 0), coalesce(h.on_time, 0), h.median_minutes
+            SELECT b.start::date, coalesce(i.n, 0), coalesce(h.n, 0), coalesce(h.on_time, 0), h.median_minutes,
+                   CAST(sum(coalesce(m.n, 0)) OVER (ORDER BY b.start) AS integer)
             FROM buckets b
             LEFT JOIN intake i ON i.start = b.start
             LEFT JOIN handled h ON h.start = b.start
+            LEFT JOIN moved m ON m.start = b.start
             ORDER BY b.start
             """
         ),
@@ -292,3 +423,24 @@ def wards(session: Session, scope: Scope, *, province_code: str, now: datetime) 
         (json.loads(geometry), {"code": code, "name": name, "name_en": name_en, "open": open_, "overdue": overdue})
         for code, name, name_en, open_, overdue, geometry in rows
     )
+
+
+def province_p90_minutes(session: Session, *, start: datetime, end: datetime) -> float | None:
+    """The p90 processing time over every report finished in the period (the monthly
+    report's; /performance gives one per group): the same percentile over the same reports."""
+    statement = f"""
+        SELECT percentile_cont(0.9) WITHIN GROUP (ORDER BY resolve_working_minutes)
+        FROM complaints WHERE {FINISHED} AND resolved_at >= :start AND resolved_at < :end
+    """  # FINISHED is a constant of this module; the values are bound
+    value = session.execute(text(statement), {"start": start, "end": end}).scalar_one()
+    return None if value is None else float(value)
+
+
+def monthly_report(session: Session, month: date, scope: ReportScope) -> MonthlyReport | None:
+    statement = select(MonthlyReport).where(MonthlyReport.month == month, MonthlyReport.scope == scope)
+    return session.exec(statement).first()
+
+
+def monthly_reports(session: Session, scope: ReportScope) -> list[MonthlyReport]:
+    statement = select(MonthlyReport).where(MonthlyReport.scope == scope)
+    return list(session.exec(statement.order_by(MonthlyReport.month.desc())))  # type: ignore[attr-defined]

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from sqlmodel import Session
 
+from service.areas import repository as areas
 from service.categories import repository as categories
 from service.categories.errors import UnknownCategory
 from service.core.database import SessionDep
@@ -16,7 +17,7 @@ from service.core.settings import LOCAL_TZ, get_settings
 from service.core.timeutil import format_local, to_local, utcnow
 from service.ioc import exports, repository
 from service.ioc.policies import IocScope, Scope
-from service.ioc.repository import Bucket, GroupBy
+from service.ioc.repository import Bucket, GroupBy, Narrowing
 from service.ioc.schemas import (
     FeatureCollection,
     OverduePage,
@@ -29,6 +30,8 @@ from service.ioc.schemas import (
 )
 from service.reports.models import OPEN_STATUSES
 from service.sla.service import calendar
+from service.units import repository as units
+from service.units.service import UnknownArea
 
 router = APIRouter(prefix="/api/v1/ioc", tags=["ioc"], responses=responses(NotAuthenticated, PermissionDenied))
 
@@ -41,6 +44,13 @@ class InvalidPeriod(PhanAnhError):
     code = "invalid_period"
     message = "Khoảng thời gian không hợp lệ: ngày bắt đầu phải không sau ngày kết thúc."
     message_en = "The period is not valid: it must not start after it ends."
+
+
+class UnknownUnit(PhanAnhError):
+    status_code = 422
+    code = "unknown_unit"
+    message = "Không có đơn vị với mã này."
+    message_en = "No unit has this code."
 
 
 FromDate = Annotated[date | None, Query(alias="from", description="First day (Vietnam), default: this month's 1st")]
@@ -86,12 +96,46 @@ def summary(scope: IocScope, session: SessionDep):
     )
 
 
-def _performance(
-    session: Session, scope: Scope, group_by: GroupBy, first: date | None, last: date | None
+# Codes are short words ("05528-KTHT", "pothole", "05528").
+CODE = r"^[\w.-]+$"
+UnitCode = Annotated[str | None, Query(max_length=40, pattern=CODE, description="A unit code: its reports only")]
+CategoryCode = Annotated[str | None, Query(max_length=40, pattern=CODE, description="A category code: its reports")]
+WardCode = Annotated[str | None, Query(max_length=10, pattern=CODE, description="A ward code: its reports only")]
+
+
+def narrowing(
+    session: Session, *, unit: str | None = None, category: str | None = None, ward: str | None = None
+) -> Narrowing:
+    """The performance filters' codes as ids; an unknown code is refused, naming its field
+    (a typo must not read as "no reports")."""
+    unit_row = units.get_by_code(session, unit) if unit else None
+    if unit and unit_row is None:
+        raise UnknownUnit(field="unit")
+    category_row = categories.get_by_code(session, category) if category else None
+    if category and category_row is None:
+        raise UnknownCategory(field="category")
+    area_row = areas.get_by_code(session, ward) if ward else None
+    if ward and area_row is None:
+        raise UnknownArea(field="ward")
+    return Narrowing(
+        unit_id=unit_row.id if unit_row else None,
+        category_id=category_row.id if category_row else None,
+        area_id=area_row.id if area_row else None,
+    )
+
+
+def performance_table(
+    *,
+    session: Session,
+    scope: Scope,
+    group_by: GroupBy,
+    first: date | None,
+    last: date | None,
+    only: Narrowing = Narrowing(),
 ) -> PerformanceRead:
     now = utcnow()
     start, end = _period(first, last, now)
-    rows = repository.performance(session, scope, group_by, start=start, end=end, now=now)
+    rows = repository.performance(session, scope, group_by, start=start, end=end, now=now, narrowing=only)
     return PerformanceRead(
         group_by=group_by,
         period_from=start,
@@ -116,18 +160,26 @@ def _performance(
     )
 
 
-@router.get("/performance", response_model=PerformanceRead, responses=responses(InvalidPeriod))
+PERFORMANCE_REFUSALS = responses(InvalidPeriod, UnknownUnit, UnknownCategory, UnknownArea)
+
+
+@router.get("/performance", response_model=PerformanceRead, responses=PERFORMANCE_REFUSALS)
 def performance(
     scope: IocScope,
     session: SessionDep,
     group_by: GroupBy = GroupBy.unit,
     first: FromDate = None,
     last: ToDate = None,
+    unit: UnitCode = None,
+    category: CategoryCode = None,
+    ward: WardCode = None,
 ):
     """Per officer, unit, category or ward: reports handled in the period, on-time rate,
     median and p90 processing time in working hours (waits for the citizen excluded),
-    overdue now, reopen rate and average rating. A unit's lead sees their unit's."""
-    return _performance(session, scope, group_by, first, last)
+    overdue now, reopen rate and average rating. A unit's lead sees their unit's.
+    ``unit``, ``category`` and ``ward`` (codes) narrow it to those reports."""
+    only = narrowing(session, unit=unit, category=category, ward=ward)
+    return performance_table(session=session, scope=scope, group_by=group_by, first=first, last=last, only=only)
 
 
 PERFORMANCE_COLUMNS = (
@@ -165,7 +217,7 @@ _FILE_RESPONSES: dict[int | str, dict[str, Any]] = {
 @router.get(
     "/performance/export",
     response_class=Response,
-    responses={**_FILE_RESPONSES, **responses(InvalidPeriod)},
+    responses={**_FILE_RESPONSES, **PERFORMANCE_REFUSALS},
 )
 def performance_export(
     scope: IocScope,
@@ -174,9 +226,13 @@ def performance_export(
     group_by: GroupBy = GroupBy.unit,
     first: FromDate = None,
     last: ToDate = None,
+    unit: UnitCode = None,
+    category: CategoryCode = None,
+    ward: WardCode = None,
 ) -> Response:
-    """The performance table as CSV or XLSX, the same figures as ``/performance``."""
-    table = _performance(session, scope, group_by, first, last)
+    """The performance table as CSV or XLSX, the same figures (and filters) as ``/performance``."""
+    only = narrowing(session, unit=unit, category=category, ward=ward)
+    table = performance_table(session=session, scope=scope, group_by=group_by, first=first, last=last, only=only)
     rows = [tuple(r.model_dump().values()) for r in table.rows]
     name = f"performance-{group_by.value}-{to_local(table.period_from).date()}"
     return _file(format, name, PERFORMANCE_COLUMNS, rows)
@@ -263,22 +319,28 @@ def hotspots(
     )
 
 
-@router.get("/trends", response_model=TrendsRead, responses=responses(InvalidPeriod))
+@router.get("/trends", response_model=TrendsRead, responses=PERFORMANCE_REFUSALS)
 def trends(
     scope: IocScope,
     session: SessionDep,
     bucket: Bucket = Bucket.day,
     first: FromDate = None,
     last: ToDate = None,
+    unit: UnitCode = None,
+    category: CategoryCode = None,
+    ward: WardCode = None,
 ):
-    """Reports received and handled per day, week or month, with the on-time count and
-    the median processing time: the dashboard's charts."""
+    """Reports received and handled per day, week or month, with the on-time count, the
+    median processing time and the backlog (reports open at each bucket's end): the
+    dashboard's charts. ``unit``, ``category`` and ``ward`` (codes) narrow it to those
+    reports, as for ``/performance``."""
     start, end = _period(first, last, utcnow())
     if bucket == Bucket.day and (end - start).days > 366:
         raise InvalidPeriod(
             "Theo ngày, khoảng thời gian tối đa là một năm.", "By day, the period is at most a year.", field="from"
         )
-    points = repository.trends(session, scope, bucket, start=start, end=end)
+    only = narrowing(session, unit=unit, category=category, ward=ward)
+    points = repository.trends(session, scope, bucket, start=start, end=end, narrowing=only)
     return TrendsRead(
         bucket=bucket,
         points=[
@@ -288,6 +350,7 @@ def trends(
                 handled=p.handled,
                 on_time=p.on_time,
                 median_hours=_hours(p.median_minutes),
+                backlog=p.backlog,
             )
             for p in points
         ],

@@ -77,6 +77,7 @@ class TrendPointRead(ReadModel):
     handled: int
     on_time: int
     median_hours: float | None
+    backlog: int = Field(description="Reports open at the end of the bucket (for the last one, of the period)")
 
 
 class TrendsRead(ReadModel):

@@ -1,6 +1,8 @@
-"""The dashboard's charts: intake per day and processing time per week."""
+"""The dashboard's charts: intake, resolved and backlog per day, on-time rate and processing
+time per week, over the period the page's picker chose. The figures are the trends API's,
+embedded in the page as JSON and drawn by static/ioc/charts.js (Apache ECharts)."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from fastapi import Request
@@ -11,21 +13,59 @@ from service.identity.models import User
 from service.ioc import repository as ioc
 from service.ioc import router as ioc_api
 from service.ioc.policies import ioc_scope
+from service.web import session as cookies
+from service.web.ioc_filters import IocFilters, read_filters
+from service.web.router import translator
+
+# With no period chosen: a month of days, and a quarter of weeks (a week's median steadies
+# what a day's handful of reports would swing).
+DEFAULT_DAYS = 30
+DEFAULT_WEEKS = 12
+
+
+def _chosen(request: Request, *, session: Session, today: date) -> IocFilters | None:
+    """The picker's choice (service/web/ioc_filters.py, the same as the tables'), or None when
+    the URL makes none: the charts' own default, a month of days, says more than this month's
+    first two days would."""
+    if not any(request.query_params.get(name) for name in ("period", "unit", "category", "ward")):
+        return None
+    return read_filters(session=session, params=request.query_params, today=today)
+
+
+def data(*, session: Session, user: User, request: Request) -> dict[str, Any]:
+    """What charts.js draws: the two series and the words around them, in the page's language."""
+    scope = ioc_scope(user)
+    today = to_local(utcnow()).date()
+    chosen = _chosen(request, session=session, today=today)
+    if chosen is None:
+        first, last, only = today - timedelta(days=DEFAULT_DAYS - 1), today, {}
+        week_first = today - timedelta(weeks=DEFAULT_WEEKS - 1)
+    else:
+        first, last, week_first = chosen.first, chosen.last, chosen.first
+        only = {"unit": chosen.unit, "category": chosen.category, "ward": chosen.ward}
+    days = ioc_api.trends(scope=scope, session=session, bucket=ioc.Bucket.day, first=first, last=last, **only)
+    weeks = ioc_api.trends(scope=scope, session=session, bucket=ioc.Bucket.week, first=week_first, last=last, **only)
+    t = translator(request.cookies.get(cookies.LANG_COOKIE, "vi"))
+    return {
+        "first": first.isoformat(),
+        "last": last.isoformat(),
+        "period": f"{first:%d/%m/%Y} – {last:%d/%m/%Y}",
+        "days": [p.model_dump(mode="json") for p in days.points],
+        "weeks": [p.model_dump(mode="json") for p in weeks.points],
+        "text": {
+            "reports": t("phản ánh", "reports"),
+            "intake": t("Tiếp nhận", "Received"),
+            "handled": t("Đã xử lý", "Resolved"),
+            "backlog": t("Đang mở cuối ngày", "Open at the day's end"),
+            "on_time": t("Tỷ lệ đúng hạn", "On-time rate"),
+            "median": t("Trung vị thời gian xử lý", "Median processing time"),
+            "hours": t("giờ làm việc", "working hours"),
+            "week_of": t("Tuần từ", "Week of"),
+            "of_handled": t("trong số đã xử lý", "of those resolved"),
+            "none": t("chưa có", "none yet"),
+        },
+    }
 
 
 def context(*, session: Session, user: User, request: Request) -> dict[str, Any]:
-    scope = ioc_scope(user)
-    today = to_local(utcnow()).date()
-    trends = ioc_api.trends(
-        scope=scope, session=session, bucket=ioc.Bucket.day, first=today - timedelta(days=29), last=today
-    )
-    # Processing time by week: a day's median swings with a handful of reports.
-    weeks = ioc_api.trends(
-        scope=scope, session=session, bucket=ioc.Bucket.week, first=today - timedelta(weeks=11), last=today
-    )
-    return {
-        "trends": trends,
-        "peak": max([p.intake for p in trends.points] + [1]),
-        "weeks": weeks,
-        "peak_hours": max([p.median_hours or 0 for p in weeks.points] + [1]),
-    }
+    return {"charts": data(session=session, user=user, request=request)}

@@ -10,6 +10,8 @@ from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any
 
+from babel.numbers import format_decimal, format_percent
+
 from service.categories.models import Priority
 from service.identity.models import Language, Role
 from service.notifications.models import ChannelName, Event, OutboxStatus, Platform
@@ -282,3 +284,37 @@ def options(kind: str, lang: str) -> list[tuple[str, str]]:
     """(code, words) of a whole vocabulary, in the catalogue's order: for pickers."""
     words, _ = CATALOGUE[kind]
     return [(str(code), en if lang == "en" else vi) for code, (vi, en) in words.items()]
+
+
+# --- figures as people read them -----------------------------------------------------------
+
+
+def _locale(lang: str) -> str:
+    return "en" if lang == "en" else "vi"
+
+
+def working_time(hours: float | None, lang: str = "vi") -> str:
+    """Working hours as people say them: "1 giờ 30 phút làm việc", "1 h 30 min working time";
+    the nearest minute ("0.05" hours is "3 phút làm việc"). None (nothing handled): a dash."""
+    if hours is None:
+        return "—"
+    minutes = round(hours * 60)
+    whole, rest = divmod(minutes, 60)
+    if lang == "en":
+        parts = [f"{format_decimal(whole, locale='en')} h"] if whole else []
+        parts += [f"{rest} min"] if rest or not whole else []
+        return " ".join(parts) + " working time"
+    parts = [f"{format_decimal(whole, locale='vi')} giờ"] if whole else []
+    parts += [f"{rest} phút"] if rest or not whole else []
+    return " ".join(parts) + " làm việc"
+
+
+def percent(rate: float | None, lang: str = "vi") -> str:
+    """A 0..1 rate in the page's number format: "87,5 %" (Vietnamese), "87.5 %"."""
+    return "—" if rate is None else format_percent(rate, "#,##0.0 %", locale=_locale(lang))
+
+
+def decimal(value: float | None, lang: str = "vi", *, digits: int = 2) -> str:
+    """A number with up to ``digits`` decimals, the page's separators: "4,25", "1.234"."""
+    pattern = "#,##0." + "#" * digits if digits else "#,##0"
+    return "—" if value is None else format_decimal(value, pattern, locale=_locale(lang))

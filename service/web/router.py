@@ -39,7 +39,7 @@ from service.reports.models import IN_HAND_STATUSES, ComplaintStatus
 from service.reports.policies import Audience
 from service.units import repository as units
 from service.web import session as cookies
-from service.web.labels import FIELD, label, options
+from service.web.labels import FIELD, decimal, label, options, percent, working_time
 from service.web.policies import HOME, Page, may_open, pages_for
 from service.workflow import bulk, queue
 from service.workflow import router as workflow_api
@@ -79,6 +79,16 @@ def _distance(context: Any, metres: float) -> str:
 
 
 templates.env.filters["distance"] = _distance
+
+
+def _in_page_language(format_: Callable[..., str]) -> Callable[..., Any]:
+    # Figures in the page's language: {{ row.median_hours | working_time }}, {{ rate | percent }}.
+    return pass_context(lambda context, value, **options: format_(value, context.get("lang", "vi"), **options))
+
+
+templates.env.filters["working_time"] = _in_page_language(working_time)
+templates.env.filters["percent"] = _in_page_language(percent)
+templates.env.filters["decimal"] = _in_page_language(decimal)
 templates.env.globals["options"] = options
 
 # Pages load only what the project serves: no CDN, no inline script.

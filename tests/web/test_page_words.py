@@ -34,6 +34,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Request, Response
 
 from service.identity.models import Role
+from service.ioc import monthly
 from service.web import labels
 from service.web.admin import SECTIONS
 from service.web.policies import ALLOWED
@@ -205,6 +206,12 @@ def console_pages(site: DemoSite) -> list[tuple[str, str]]:
         ("intake-lookup", f"/web/intake?code={site.codes.get('resolved') or min(site.codes.values())}"),
         ("ioc", "/web/ioc"),
         ("ioc-summary", "/web/ioc/summary"),
+        ("ioc-wall", "/web/ioc/wall"),
+        # The performance review: the officers' table, a row's reports, an officer's page.
+        ("ioc-tables-officer", "/web/ioc/tables?group=officer&period=quarter"),
+        ("ioc-reports", "/web/ioc/reports?group=unit&code=05528-KTHT&period=quarter"),
+        ("ioc-officer", f"/web/ioc/officers/{first_row(site, 'users')}"),
+        ("ioc-monthly", "/web/ioc/monthly"),
         ("admin", "/web/admin"),
     ]
     for key, section in SECTIONS.items():
@@ -243,6 +250,8 @@ def expected_status(role: str, path: str) -> set[int]:
     real_role = Role.officer if role == "other_officer" else Role(role)
     if real_role not in ALLOWED[page]:
         return {403}
+    if path.startswith("/web/ioc/monthly") and not monthly.may_read(real_role):
+        return {403}  # the province's report names every unit and officer (service/ioc/monthly.py)
     if path.endswith(str(uuid.UUID(int=1))):
         return {404}
     if page == ConsolePage.report and role == "other_officer":
@@ -427,6 +436,7 @@ BROWSED: dict[str, tuple[str, ...]] = {
         "report-returned",
         "report-duplicate",
         "report-rejected",
+        "ioc-wall",
     ),
     "admin": (
         "ioc",

@@ -1,0 +1,36 @@
+"""The IOC's own table: the monthly reports made and kept for download."""
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from service.core.columns import created_at_field, enum_check, enum_field
+
+
+class ReportScope(StrEnum):
+    # One report per month for the province leadership; a column, not an assumption, so a
+    # report of another scope can sit beside it without a new table.
+    province = "province"
+
+
+class MonthlyReport(SQLModel, table=True):
+    """The PDF of one month's figures: the newest one made for that month and scope
+    (making it again replaces it), its bytes in storage under ``storage_key``."""
+
+    __tablename__ = "monthly_reports"
+    __table_args__ = (
+        UniqueConstraint("month", "scope", name="uq_monthly_reports_month_scope"),
+        enum_check("scope", ReportScope, name="ck_monthly_reports_scope"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    # The month's first day (Vietnam's calendar).
+    month: date
+    scope: ReportScope = enum_field(default=ReportScope.province)
+    created_at: datetime = created_at_field()
+    # None: made by beat at the start of the month.
+    created_by: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
+    size_bytes: int
+    storage_key: str = Field(max_length=200)

@@ -1,0 +1,1 @@
+"""The map's data: open reports as markers, shaped for each audience by its policy."""
