@@ -579,5 +579,3 @@ def dispatch_page(
 ) -> Response:
     page = workflow_api.dispatch_queue(user=user, session=session, reason=None, offset=0, limit=100)
     return render(request, "dispatch.html", user=user, page=page)
-
-
