@@ -7,23 +7,16 @@ from typing import Any
 
 from playwright.sync_api import Page, expect
 
-from tests.conftest import DEMO_PASSWORD, DEMO_USERS
+from tests.conftest import DEMO_USERS
 from tests.support.browser import browser_fixture, new_page, page_errors, screenshot
 from tests.support.demo_site import DemoSite
+from tests.web.test_web_console import log_in
 
 chromium = browser_fixture()
 
 CHARTS = ("flow", "backlog", "on-time", "hours")
 # A wall panel fades in (app.css, .ioc-wall-panel): a screenshot waits for it.
 FADE_MS = 800
-
-
-def log_in(page: Page, base: str, username: str) -> None:
-    page.goto(f"{base}/web/login")
-    page.get_by_label(re.compile("Tên đăng nhập|Username")).fill(username)
-    page.get_by_label(re.compile("Mật khẩu|Password")).fill(DEMO_PASSWORD)
-    page.get_by_role("button", name=re.compile("Đăng nhập|Log in")).click()
-    page.wait_for_url(re.compile(r"/web/(queue|dispatch|ioc)"))
 
 
 def api(page: Page, base: str, path: str) -> Any:
