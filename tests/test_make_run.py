@@ -33,6 +33,10 @@ def _port_open(port: int) -> bool:
         return s.connect_ex(("127.0.0.1", port)) == 0
 
 
+def _interruptible() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _start(data_dir: Path, ports: dict[str, int]) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
     env.update(
@@ -51,6 +55,10 @@ def _start(data_dir: Path, ports: dict[str, int]) -> subprocess.Popen:
         stderr=subprocess.STDOUT,
         text=True,
         start_new_session=True,
+        # As from a terminal, where Ctrl-C is not ignored: a test runner started in the
+        # background (CI, nohup … &) ignores SIGINT, its children inherit that, and a shell
+        # cannot trap a signal ignored when it started — its Ctrl-C would do nothing.
+        preexec_fn=_interruptible,
     )
     # Read as it comes: a full pipe would stop the service mid-write (its logs are long).
     lines: list[str] = []
