@@ -5,6 +5,7 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 import redis
 from sqlmodel import Session
@@ -108,6 +109,22 @@ def _login_key(login: str) -> str:
     return normalise_phone(login) or login.strip().lower()
 
 
+def _audit_account(
+    *, session: Session, actor: User, action: str, user: User, before: dict[str, Any] | None = None
+) -> None:
+    """An event on a citizen's account that keeps the account as it now stands (the
+    password hash redacted)."""
+    audit.record(
+        session=session,
+        actor=actor,
+        action=action,
+        object_type="user",
+        object_id=user.id,
+        before=before,
+        after=audit.snapshot(obj=user),
+    )
+
+
 def register_citizen(
     *,
     session: Session,
@@ -143,14 +160,7 @@ def register_citizen(
     )
     session.add(user)
     session.flush()
-    audit.record(
-        session=session,
-        actor=user,
-        action="user.registered",
-        object_type="user",
-        object_id=user.id,
-        after=audit.snapshot(obj=user),
-    )
+    _audit_account(session=session, actor=user, action="user.registered", user=user)
     return user
 
 
@@ -211,15 +221,7 @@ def _claim(*, session: Session, user: User, password: str, full_name: str, langu
     user.language = language
     session.add(user)
     session.flush()
-    audit.record(
-        session=session,
-        actor=user,
-        action="user.claimed",
-        object_type="user",
-        object_id=user.id,
-        before=before,
-        after=audit.snapshot(obj=user),
-    )
+    _audit_account(session=session, actor=user, action="user.claimed", user=user, before=before)
     return user
 
 
@@ -247,14 +249,7 @@ def citizen_for_caller(*, session: Session, phone: str, full_name: str | None, a
         user = repository.get_user_by_phone(session, phone)
         assert user is not None
         if user_id is not None:
-            audit.record(
-                session=session,
-                actor=actor,
-                action="user.created_for_caller",
-                object_type="user",
-                object_id=user.id,
-                after=audit.snapshot(obj=user),
-            )
+            _audit_account(session=session, actor=actor, action="user.created_for_caller", user=user)
     if user.role != Role.citizen:
         raise CallerIsStaff(field="complaint.caller_phone")
     return user

@@ -1,5 +1,6 @@
 import json
 import uuid
+from collections.abc import Callable
 from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, File, Form, Header, Path, Query, Response, UploadFile, status
@@ -89,6 +90,26 @@ def _parse_submission(raw: str | None) -> ComplaintSubmission:
     return _parse_part(raw, ComplaintSubmission)
 
 
+async def _take_with_photos(
+    response: Response,
+    photos: list[UploadFile] | None,
+    take: Callable[[list[Upload]], service.Submitted],
+    *,
+    skip_empty: bool = False,
+) -> service.Submitted:
+    """What both ways in do around the service: read the photos, hand them to ``take`` off
+    the event loop, and mark a resend answered with the report it already made."""
+    # Reading one byte past the limit is enough to know a photo is too large. An optional
+    # file input left empty still sends a part, with neither a name nor bytes: no photo.
+    uploads = [
+        Upload(p.filename, await p.read(MAX_BYTES + 1)) for p in photos or [] if not skip_empty or p.filename or p.size
+    ]
+    result = await run_in_threadpool(take, uploads)
+    if result.replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return result
+
+
 # What the app really sends: the form parts as the mobile team must build them. FastAPI
 # can only describe ``complaint`` as a string, since it is parsed by hand (to report its
 # errors field by field).
@@ -158,10 +179,10 @@ async def submit_complaint(
     if not idempotency_key:
         raise IdempotencyKeyRequired(field="Idempotency-Key")
     submission = _parse_submission(complaint)
-    # Reading one byte past the limit is enough to know a photo is too large.
-    uploads = [Upload(p.filename, await p.read(MAX_BYTES + 1)) for p in photos or []]
-    result = await run_in_threadpool(
-        lambda: service.submit(
+    result = await _take_with_photos(
+        response,
+        photos,
+        lambda uploads: service.submit(
             session=session,
             storage=get_storage(),
             citizen=citizen,
@@ -169,10 +190,8 @@ async def submit_complaint(
             uploads=uploads,
             idempotency_key=idempotency_key,
             now=now,
-        )
+        ),
     )
-    if result.replayed:
-        response.headers["Idempotent-Replayed"] = "true"
     return await run_in_threadpool(views.complaint_read, session, result.complaint, Audience.owner)
 
 
@@ -279,9 +298,10 @@ async def take_for_caller(
     if not idempotency_key:
         raise IdempotencyKeyRequired(field="Idempotency-Key")
     submission = _parse_caller_submission(complaint)
-    uploads = [Upload(p.filename, await p.read(MAX_BYTES + 1)) for p in photos or [] if p.filename or p.size]
-    result = await run_in_threadpool(
-        lambda: service.take_for_caller(
+    result = await _take_with_photos(
+        response,
+        photos,
+        lambda uploads: service.take_for_caller(
             session=session,
             storage=get_storage(),
             staff=staff,
@@ -289,10 +309,9 @@ async def take_for_caller(
             uploads=uploads,
             idempotency_key=idempotency_key,
             now=now,
-        )
+        ),
+        skip_empty=True,
     )
-    if result.replayed:
-        response.headers["Idempotent-Replayed"] = "true"
     return await run_in_threadpool(
         lambda: service.taken_report(
             session=session, staff=staff, complaint=result.complaint, claim_code=result.claim_code

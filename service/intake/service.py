@@ -10,7 +10,7 @@ import hashlib
 import json
 import uuid
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
@@ -27,7 +27,6 @@ from service.core.errors import NotFound, PermissionDenied
 from service.core.geojson import feature_collection
 from service.core.settings import get_settings
 from service.core.timeutil import to_local
-from service.core.transaction_hooks import on_commit
 from service.identity import repository as identity
 from service.identity.models import User
 from service.identity.phone import normalise_phone
@@ -293,23 +292,15 @@ def take_for_caller(
 
 def _text_the_code(*, session: Session, complaint: Complaint, caller: User, now: datetime) -> None:
     """An SMS of the receipt the submitted line wrote ("we have received report PA-…"),
-    through the outbox like every delivery: written here, sent by the relay after the
-    commit. The caller's own choice may already have made it; then there is nothing to add."""
-    settings = get_settings()
-    if ChannelName.sms not in outbox.configured_channels(settings) or not caller.phone or not caller.is_active:
+    through the outbox like every delivery: written in this transaction, sent by the relay
+    after the commit. The caller's own choice may already have made it; then there is
+    nothing to add."""
+    if ChannelName.sms not in outbox.configured_channels(get_settings()) or not caller.phone or not caller.is_active:
         return
     notice = intake.receipt(session, complaint)
     if notice is None or intake.sms_of(session, notice.id) is not None:
         return
-    row = Outbox(
-        notification_id=notice.id,
-        channel=ChannelName.sms,
-        # Claimed for the task sent at commit, as the outbox claims its own rows.
-        next_attempt_at=now + timedelta(seconds=settings.notify_claim_seconds),
-        created_at=now,
-    )
-    session.add(row)
-    on_commit(session, lambda: outbox.request_delivery([str(row.id)]))
+    outbox.enqueue(session=session, deliveries=[outbox.Delivery(notice.id, ChannelName.sms)], now=now)
 
 
 def code_texted(*, session: Session, complaint: Complaint) -> Outbox | None:

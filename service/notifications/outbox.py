@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlmodel import Session
 
@@ -180,31 +180,46 @@ def notify(
     user_ids = sorted({n.user_id for n in notifications})
     reach = _reach(session, user_ids, channels)
     choices = _choices(session, user_ids)
+    deliveries = [
+        Delivery(notification.id, channel, device_id)
+        for notification in notifications
+        for channel in channels
+        if is_enabled(notification.event, channel, choices.get((notification.user_id, notification.event, channel)))
+        for device_id in reach.get((notification.user_id, channel), [])
+    ]
+    enqueue(session=session, deliveries=deliveries, now=now)
+    return notifications
+
+
+class Delivery(NamedTuple):
+    """One delivery a notification is owed: on a channel, to one device for push."""
+
+    notification_id: uuid.UUID
+    channel: ChannelName
+    device_id: int | None = None
+
+
+def enqueue(*, session: Session, deliveries: list[Delivery], now: datetime) -> list[Outbox]:
+    """Outbox rows for ``deliveries``, in the caller's transaction, and the relay asked to
+    deliver them once it commits."""
     # Claimed for the task sent at commit; if that task never comes, the sweep takes
     # the row once the claim runs out.
-    claimed_until = now + timedelta(seconds=settings.notify_claim_seconds)
-    rows: list[Outbox] = []
-    for notification in notifications:
-        for channel in channels:
-            if not is_enabled(
-                notification.event, channel, choices.get((notification.user_id, notification.event, channel))
-            ):
-                continue
-            for device_id in reach.get((notification.user_id, channel), []):
-                rows.append(
-                    Outbox(
-                        notification_id=notification.id,
-                        channel=channel,
-                        device_id=device_id,
-                        next_attempt_at=claimed_until,
-                        created_at=now,
-                    )
-                )
+    claimed_until = now + timedelta(seconds=get_settings().notify_claim_seconds)
+    rows = [
+        Outbox(
+            notification_id=delivery.notification_id,
+            channel=delivery.channel,
+            device_id=delivery.device_id,
+            next_attempt_at=claimed_until,
+            created_at=now,
+        )
+        for delivery in deliveries
+    ]
     if rows:
         session.add_all(rows)
         ids = [str(row.id) for row in rows]
         on_commit(session, lambda: request_delivery(ids))
-    return notifications
+    return rows
 
 
 def _reach(session: Session, user_ids: list[int], channels: list[ChannelName]) -> dict[tuple[int, str], list]:

@@ -111,6 +111,41 @@ def _line(
     )
 
 
+def _transferred_line(
+    session: Session,
+    user: User,
+    complaint: Complaint,
+    before: str,
+    *,
+    at: datetime,
+    reason: str | None,
+    from_unit: int | None,
+    from_officer: int | None,
+    to_unit: Unit,
+    officer: User,
+    **data: Any,
+) -> None:
+    """The ``transferred`` line of a report moved to another unit: by a transfer, or by a
+    new category the rules give to that unit (then ``data`` says so, and by which rule)."""
+    left = units.get(session, from_unit) if from_unit else None
+    _line(
+        session,
+        user,
+        complaint,
+        "transferred",
+        before,
+        at=at,
+        internal_note=reason,
+        data={
+            "from_unit": left.code if left else None,
+            "to_unit": to_unit.code,
+            "from_officer_id": from_officer,
+            "officer_id": officer.id,
+            **data,
+        },
+    )
+
+
 def _active_unit(session: Session, code: str) -> Unit:
     unit = units.get_by_code(session, code)
     if unit is None or not unit.is_active:
@@ -152,21 +187,17 @@ def transfer(*, session: Session, user: User, complaint_id: uuid.UUID, body: Tra
         raise SameUnit(field="unit_code")
     before, from_unit, from_officer = complaint.status, complaint.current_unit_id, complaint.current_officer_id
     officer = _hand_to(session, complaint, unit, now)
-    previous = units.get(session, from_unit) if from_unit else None
-    _line(
+    _transferred_line(
         session,
         user,
         complaint,
-        "transferred",
         before,
         at=now,
-        internal_note=body.reason,
-        data={
-            "from_unit": previous.code if previous else None,
-            "to_unit": unit.code,
-            "from_officer_id": from_officer,
-            "officer_id": officer.id,
-        },
+        reason=body.reason,
+        from_unit=from_unit,
+        from_officer=from_officer,
+        to_unit=unit,
+        officer=officer,
     )
     return complaint
 
@@ -388,23 +419,19 @@ def change_category(
         },
     )
     if moves and ruled is not None and officer is not None:
-        left = units.get(session, from_unit) if from_unit else None
-        _line(
+        _transferred_line(
             session,
             user,
             complaint,
-            "transferred",
             before,
             at=now,
-            internal_note=body.reason,
-            data={
-                "from_unit": left.code if left else None,
-                "to_unit": ruled.code,
-                "from_officer_id": from_officer,
-                "officer_id": officer.id,
-                "because": "category_changed",
-                "rule_id": rule_id,
-            },
+            reason=body.reason,
+            from_unit=from_unit,
+            from_officer=from_officer,
+            to_unit=ruled,
+            officer=officer,
+            because="category_changed",
+            rule_id=rule_id,
         )
     return complaint
 

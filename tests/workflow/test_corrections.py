@@ -416,6 +416,15 @@ def act(fn, db, who: User, complaint: Complaint, body, when: datetime) -> Compla
     return done
 
 
+def acknowledged_on_monday(db) -> tuple[Complaint, User]:
+    """A report of :func:`submit_at` Monday 08:00, acknowledged by its officer at 09:00; and
+    that officer."""
+    complaint = submit_at(db, local(2, 8))
+    officer = user(db, username(db, complaint.current_officer_id))
+    act(workflow.acknowledge, db, officer, complaint, NoteBody(), local(2, 9))
+    return complaint, officer
+
+
 def test_a_higher_priority_keeps_the_time_spent_and_the_wait_for_the_citizen(db, policies):
     complaint = submit_at(db, local(2, 8))  # Monday 08:00, high: 15 working hours
     assert complaint.resolve_due_at == local(4, 8)  # Mon 7 h, Tue 7.5 h, Wed 0.5 h
@@ -454,9 +463,8 @@ def test_a_higher_priority_keeps_the_time_spent_and_the_wait_for_the_citizen(db,
 
 
 def test_a_lower_priority_keeps_the_extension_granted(db, policies):
-    complaint = submit_at(db, local(2, 8))  # due Wednesday 08:00
-    officer, lead = user(db, username(db, complaint.current_officer_id)), user(db, "lanhdao.bachquang")
-    act(workflow.acknowledge, db, officer, complaint, NoteBody(), local(2, 9))
+    complaint, officer = acknowledged_on_monday(db)  # due Wednesday 08:00
+    lead = user(db, "lanhdao.bachquang")
     act(
         workflow.request_extension,
         db,
@@ -502,9 +510,8 @@ def test_while_unacknowledged_the_acknowledgement_clock_follows_the_new_priority
 
 
 def test_a_deadline_already_passed_under_the_new_priority_makes_the_report_overdue(db, policies):
-    complaint = submit_at(db, local(2, 8))
-    officer, lead = user(db, username(db, complaint.current_officer_id)), user(db, "lanhdao.bachquang")
-    act(workflow.acknowledge, db, officer, complaint, NoteBody(), local(2, 9))
+    complaint, _ = acknowledged_on_monday(db)
+    lead = user(db, "lanhdao.bachquang")
     # Tuesday 10:00: 9.5 working hours spent, more than urgent's 7.5: due Tuesday 08:00, past.
     done = act(
         workflow.change_priority,
@@ -521,9 +528,7 @@ def test_a_new_category_brings_its_own_policy_and_a_move_a_fresh_acknowledgement
     street_light = db.exec(select(Category).where(Category.code == "street_light")).one()
     db.add(SlaPolicy(category_id=street_light.id, priority=None, ack_minutes=60, resolve_minutes=2250))
     db.commit()
-    complaint = submit_at(db, local(2, 8))
-    officer = user(db, username(db, complaint.current_officer_id))
-    act(workflow.acknowledge, db, officer, complaint, NoteBody(), local(2, 9))
+    complaint, officer = acknowledged_on_monday(db)
     done = act(
         workflow.change_category,
         db,
