@@ -309,9 +309,15 @@ def working_time(hours: float | None, lang: str = "vi") -> str:
     return " ".join(parts) + " làm việc"
 
 
+# A tenth of a percent at most, as the API rounds its rates (4 places); no ",0" on a whole
+# percent. Vietnamese writes a space before the sign ("89 %"), English none ("89%").
+PERCENT_PATTERN = {"vi": "#,##0.# %", "en": "#,##0.#%"}
+
+
 def percent(rate: float | None, lang: str = "vi") -> str:
-    """A 0..1 rate in the page's number format: "87,5 %" (Vietnamese), "87.5 %"."""
-    return "—" if rate is None else format_percent(rate, "#,##0.0 %", locale=_locale(lang))
+    """A 0..1 rate in the page's number format: "87,5 %", "89 %" (Vietnamese); "87.5%"."""
+    locale = _locale(lang)
+    return "—" if rate is None else format_percent(rate, PERCENT_PATTERN[locale], locale=locale)
 
 
 def decimal(value: float | None, lang: str = "vi", *, digits: int = 2) -> str:

@@ -53,6 +53,57 @@ def test_an_unknown_value_is_a_defect_not_a_code_to_show():
     assert labels.options("priority", "en")[0] == ("low", "Low")
 
 
+# --- figures as people read them (the IOC's tiles and tables) ---------------------------------
+
+
+@pytest.mark.parametrize(
+    ("rate", "vi", "en"),
+    [
+        (0.875, "87,5 %", "87.5%"),
+        (0.89, "89 %", "89%"),  # a whole percent has no ",0"
+        (1.0, "100 %", "100%"),
+        (0.0, "0 %", "0%"),
+        (2 / 3, "66,7 %", "66.7%"),  # a tenth at most, as the API rounds its rates
+        (12.3456, "1.234,6 %", "1,234.6%"),
+        (None, "—", "—"),
+    ],
+)
+def test_a_rate_reads_in_the_pages_number_format(rate, vi, en):
+    assert labels.percent(rate, "vi") == vi
+    assert labels.percent(rate, "en") == en
+    assert labels.percent(rate) == vi  # Vietnamese first
+
+
+@pytest.mark.parametrize(
+    ("value", "digits", "vi", "en"),
+    [
+        (1234, 2, "1.234", "1,234"),
+        (4.25, 2, "4,25", "4.25"),
+        (1234567.891, 0, "1.234.568", "1,234,568"),
+        (None, 2, "—", "—"),
+    ],
+)
+def test_a_number_reads_with_the_pages_separators(value, digits, vi, en):
+    assert labels.decimal(value, "vi", digits=digits) == vi
+    assert labels.decimal(value, "en", digits=digits) == en
+
+
+@pytest.mark.parametrize(
+    ("hours", "vi", "en"),
+    [
+        (0.05, "3 phút làm việc", "3 min working time"),  # never "0.05" hours
+        (1.5, "1 giờ 30 phút làm việc", "1 h 30 min working time"),
+        (2.0, "2 giờ làm việc", "2 h working time"),
+        (1234.5, "1.234 giờ 30 phút làm việc", "1,234 h 30 min working time"),
+        (0.0, "0 phút làm việc", "0 min working time"),
+        (None, "—", "—"),
+    ],
+)
+def test_working_time_reads_in_hours_and_minutes_never_decimal_hours(hours, vi, en):
+    assert labels.working_time(hours, "vi") == vi
+    assert labels.working_time(hours, "en") == en
+
+
 # --- the timeline lines the services record ---------------------------------------------------
 
 
