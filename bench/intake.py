@@ -87,6 +87,16 @@ def admin_execute(*statements: str) -> None:
         engine.dispose()
 
 
+def database_exists(database: str) -> bool:
+    engine = create_engine(ADMIN_URL)
+    try:
+        with engine.connect() as connection:
+            found = connection.execute(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": database})
+            return found.first() is not None
+    finally:
+        engine.dispose()
+
+
 def service_env(data_dir: Path) -> dict[str, str]:
     return {
         **os.environ,
@@ -179,6 +189,7 @@ class SeededService:
     env: dict[str, str]
     data_dir: Path
     server: Server | None = None
+    reused: bool = False  # an earlier run's database, kept with --keep, brought up to date
 
     def start(self, workers: int = 2) -> Server:
         self.server = start_server(self.env, self.data_dir, workers)
@@ -187,17 +198,23 @@ class SeededService:
 
 
 @contextlib.contextmanager
-def seeded_service(label: str, database: str, *, keep: bool = False) -> Iterator[SeededService]:
-    """Create ``database`` afresh, migrate and seed it; afterwards — also on Ctrl-C — stop
-    the API, drop the database (unless ``keep``) and remove the data folder."""
+def seeded_service(label: str, database: str, *, keep: bool = False, reuse: bool = False) -> Iterator[SeededService]:
+    """Create ``database`` afresh, migrate and seed it (or, with ``reuse``, take the one an
+    earlier run kept and migrate it); afterwards — also on Ctrl-C — stop the API, drop the
+    database (unless ``keep``) and remove the data folder."""
     data_dir = Path(tempfile.mkdtemp(prefix=f"phananh-{label.replace('.', '-')}-"))
     url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{database}"
     service = SeededService({**service_env(data_dir), "DATABASE_URL": url}, data_dir)
     try:
-        print(f"[{label}] preparing {database} …", flush=True)
-        admin_execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)', f'CREATE DATABASE "{database}"')
-        run_command(["migrate"], service.env, timeout=300)
-        run_command(["seed-demo", "--days", "0"], service.env, timeout=300)  # the organisation only
+        service.reused = reuse and database_exists(database)
+        if service.reused:
+            print(f"[{label}] reusing {database}, migrating it …", flush=True)
+            run_command(["migrate"], service.env, timeout=600)
+        else:
+            print(f"[{label}] preparing {database} …", flush=True)
+            admin_execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)', f'CREATE DATABASE "{database}"')
+            run_command(["migrate"], service.env, timeout=300)
+            run_command(["seed-demo", "--days", "0"], service.env, timeout=300)  # the organisation only
         yield service
     finally:
         for signum in (signal.SIGINT, signal.SIGTERM):

@@ -35,6 +35,9 @@ def serve(host: str, port: int, workers: int, reload: bool) -> None:
         reload=reload,
         proxy_headers=bool(trusted),
         forwarded_allow_ips=trusted or None,
+        # A worker still importing the app on a busy 2-core host can miss uvicorn's 5 s ping;
+        # the supervisor then kills and restarts it, again and again, and nothing serves.
+        timeout_worker_healthcheck=30,
         log_level="info",
     )
 

@@ -7,13 +7,14 @@ from geoalchemy2.shape import from_shape
 from shapely.geometry import MultiPolygon
 from sqlalchemy import Executable, func, literal_column, text
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.orm import QueryableAttribute, defer, lazyload
+from sqlalchemy.orm import Load, QueryableAttribute, lazyload
 from sqlmodel import Session, col, select
 
 from service.areas.models import Area, AreaPart, Province
 
-# A ward outline can be tens of kilobytes: load it only where the shape is the point.
-WITHOUT_GEOMETRY = defer(Area.geom)
+# A ward outline can be tens of kilobytes (its map copy a few): load them only where the
+# shape is the point.
+WITHOUT_GEOMETRY = Load(Area).defer(Area.geom).defer(cast(QueryableAttribute[Any], Area.map_outline))
 
 
 def point(lat: float, lon: float) -> Any:

@@ -3,7 +3,7 @@ member picks from, and what became of the SMS owed to a caller."""
 
 import json
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -44,13 +44,15 @@ def ward_outlines(session: Session, province_code: str) -> list[tuple[dict[str, 
             Area.code,
             Area.name,
             Area.name_en,
-            func.ST_AsGeoJSON(func.ST_SimplifyPreserveTopology(Area.geom, 0.0005), 5),
+            Area.map_outline,
         )
         .where(Area.province_code == province_code)
         .order_by(col(Area.code))
     ).all()
+    # map_outline is never NULL: PostgreSQL makes it from the outline, which is required.
     return [
-        (json.loads(shape), {"code": code, "name": name, "name_en": name_en}) for code, name, name_en, shape in rows
+        (json.loads(cast(str, shape)), {"code": code, "name": name, "name_en": name_en})
+        for code, name, name_en, shape in rows
     ]
 
 

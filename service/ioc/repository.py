@@ -18,7 +18,7 @@ from sqlmodel import Session, select
 from service.core.geojson import feature_collection
 from service.ioc.models import MonthlyReport, ReportScope
 from service.ioc.policies import Scope
-from service.reports.models import OPEN_SQL
+from service.reports.models import LEFT_AT_SQL, OPEN_SQL
 
 FINISHED = "status IN ('resolved', 'closed')"
 
@@ -342,7 +342,8 @@ def trends(
 
     The backlog is a running sum: each report counts +1 from its arrival and -1 from when it
     left the open states (resolved, or set aside as rejected or a duplicate, which keep no
-    time of their own: ``updated_at`` stands for it). A report reopened and still open counts
+    time of their own: ``updated_at`` stands for it), summed backwards from today's open count
+    so that only the period's arrivals and departures are read. A report reopened and still open counts
     as open since its arrival, though it was out of the backlog for a few days in between:
     the columns keep only its last resolution, and the timeline is too slow to replay here."""
     params: dict[str, Any] = {"start": start, "end": end, "bucket": bucket.value}
@@ -368,24 +369,29 @@ def trends(
                 FROM complaints
                 WHERE {FINISHED} AND resolved_at >= :start AND resolved_at < :end{where}
                 GROUP BY 1
-            ), moves AS (
-                SELECT submitted_at AS at, 1 AS d FROM complaints WHERE submitted_at < :end{where}
+            ), later AS (
+                -- Arrivals (-1) and departures (+1) since the period began, read backwards
+                -- from today's open count: open at t = open now - arrived since t + left since t.
+                SELECT submitted_at AS at, -1 AS d FROM complaints WHERE submitted_at >= :start{where}
                 UNION ALL
-                SELECT coalesce(CASE WHEN {FINISHED} THEN resolved_at END, updated_at), -1
-                FROM complaints WHERE NOT ({OPEN_SQL}){where}
-            ), moved AS (
-                -- What moved before the period is the first bucket's opening balance.
-                SELECT greatest(date_trunc(:bucket, at {local}), (SELECT min(start) FROM buckets)) AS start,
-                       sum(d) AS n
-                FROM moves WHERE at < :end
-                GROUP BY 1
+                SELECT {LEFT_AT_SQL}, 1 FROM complaints
+                WHERE NOT ({OPEN_SQL}) AND {LEFT_AT_SQL} >= :start{where}
+            ), later_by AS (
+                -- Per bucket; what moved after the period's end (NULL) counts for every bucket.
+                SELECT CASE WHEN at < :end THEN date_trunc(:bucket, at {local}) END AS start, sum(d) AS n
+                FROM later GROUP BY 1
+            ), today AS (
+                SELECT (SELECT count(*) FROM complaints WHERE {OPEN_SQL}{where})
+                       + coalesce((SELECT sum(n) FROM later_by WHERE start IS NULL), 0) AS n
             )
             SELECT b.start::date, coalesce(i.n, 0), coalesce(h.n, 0), coalesce(h.on_time, 0), h.median_minutes,
-                   CAST(sum(coalesce(m.n, 0)) OVER (ORDER BY b.start) AS integer)
+                   CAST((SELECT n FROM today) + coalesce(sum(l.n) OVER (
+                       ORDER BY b.start DESC ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
+                   ), 0) AS integer)
             FROM buckets b
             LEFT JOIN intake i ON i.start = b.start
             LEFT JOIN handled h ON h.start = b.start
-            LEFT JOIN moved m ON m.start = b.start
+            LEFT JOIN later_by l ON l.start = b.start
             ORDER BY b.start
             """
         ),
@@ -402,16 +408,13 @@ def wards(session: Session, scope: Scope, *, province_code: str, now: datetime) 
     rows = session.execute(
         text(
             f"""
-            WITH counts AS (
-                SELECT area_id,
-                       count(*) FILTER (WHERE {OPEN_SQL}) AS open,
-                       count(*) FILTER (WHERE due_at < :now) AS overdue
+            WITH counts AS MATERIALIZED (
+                SELECT area_id, count(*) AS open, count(*) FILTER (WHERE due_at < :now) AS overdue
                 FROM complaints
-                WHERE status NOT IN ('resolved', 'closed', 'rejected', 'duplicate'){where}
+                WHERE {OPEN_SQL}{where}
                 GROUP BY area_id
             )
-            SELECT a.code, a.name, a.name_en, coalesce(c.open, 0), coalesce(c.overdue, 0),
-                   ST_AsGeoJSON(ST_SimplifyPreserveTopology(a.geom, 0.0005), 5)
+            SELECT a.code, a.name, a.name_en, coalesce(c.open, 0), coalesce(c.overdue, 0), a.map_outline
             FROM areas a LEFT JOIN counts c ON c.area_id = a.id
             WHERE a.province_code = :province
             ORDER BY a.code

@@ -8,10 +8,10 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, delete, func, or_, update
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
 from service.areas.models import Area
+from service.areas.repository import WITHOUT_GEOMETRY
 from service.categories.models import Category
 from service.identity.models import User
 from service.reports.models import (
@@ -280,7 +280,7 @@ def prime(session: Session, complaints: Sequence[Complaint]) -> list[Any]:
     if categories:
         loaded += session.exec(select(Category).where(col(Category.id).in_(categories))).all()
     if wards:
-        loaded += session.exec(select(Area).where(col(Area.id).in_(wards)).options(defer(Area.geom))).all()
+        loaded += session.exec(select(Area).where(col(Area.id).in_(wards)).options(WITHOUT_GEOMETRY)).all()
     if holders:
         loaded += session.exec(select(Unit).where(col(Unit.id).in_(holders))).all()
     return loaded
