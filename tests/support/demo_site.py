@@ -343,7 +343,8 @@ def _forget_rate_limits() -> None:
         client.close()
 
 
-def _wait_until_up(url: str, process: subprocess.Popen, log: Path, *, timeout: float = 30) -> None:
+def _wait_until_up(url: str, process: subprocess.Popen, log: Path, *, timeout: float = 120) -> None:
+    # Importing the app took over a minute on this 2-core machine with other tests running.
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
