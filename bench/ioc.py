@@ -87,7 +87,8 @@ SELECT gen_random_uuid(), 'PI-' || lpad(g::text, 9, '0'), (SELECT id FROM citize
        CASE WHEN status IN ('closed', 'resolved') THEN 30 + floor(late * 4000)::int END,
        CASE WHEN status = 'closed' AND rated < 0.6 THEN 1 + floor(rated * 100)::int % 5 END,
        CASE WHEN status IN ('closed', 'resolved') AND rated > 0.9 THEN 1 ELSE 0 END,
-       now()
+       -- A report set aside keeps no other time of its own: when it left the open states.
+       CASE WHEN status IN ('rejected', 'duplicate') THEN resolved ELSE now() END
 FROM shaped
 """
 

@@ -7,6 +7,7 @@ from service.audit.models import AuditEvent
 from service.categories.models import Category, CategoryGroup
 from service.identity.models import RefreshToken, User
 from service.ioc.models import MonthlyReport
+from service.maps.models import MARKERS_INDEX
 from service.notifications.models import Device, Notification, NotificationPreference, Outbox
 from service.replies.models import ReplyTemplate
 from service.reports.models import Complaint, ComplaintEvent, ComplaintFollower, ExtensionRequest, Photo
@@ -30,6 +31,7 @@ __all__ = [
     "Device",
     "Escalation",
     "ExtensionRequest",
+    "MARKERS_INDEX",
     "MonthlyReport",
     "Notification",
     "NotificationPreference",

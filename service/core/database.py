@@ -32,7 +32,10 @@ def get_engine() -> Engine:
         # Every connection talks UTC; conversion to Asia/Ho_Chi_Minh happens at the edge.
         # connect_timeout: with PostgreSQL unreachable (not just refusing) a request waits
         # this long at most before its 503, instead of the kernel's minutes.
-        connect_args={"options": "-c timezone=UTC", "connect_timeout": 5},
+        # jit=off: the IOC's figures over a million reports are estimated dear enough for
+        # PostgreSQL to compile them to machine code first, which took ~1 s of a 0.2 s query
+        # (bench/ioc.py); the service's queries are short and many, never worth compiling.
+        connect_args={"options": "-c timezone=UTC -c jit=off", "connect_timeout": 5},
     )
 
 

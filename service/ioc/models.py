@@ -1,31 +1,26 @@
 """The IOC's own table (the monthly reports made and kept for download), and an index on
 the reports' table declared here, beside the only query that reads it:
 
-- ``ix_complaints_left_at``: when a report no longer open left the open states
-  (``reports.models.LEFT_AT_SQL``: ``phananh_left_at``, an IMMUTABLE SQL function of the
-  migration ``2026-12-01_2130_dashboard_at_scale``: resolved (or closed) at its last
-  resolution; set aside when last changed, the only time it keeps). The backlog chart reads back from today's open count
-  through the arrivals and departures since its period began (``repository.trends``),
+- ``ix_complaints_set_aside_at``: when a rejected or duplicate report was set aside (its
+  ``updated_at``, the only time it keeps). The backlog chart reads back from today's open
+  count through the arrivals and departures since its period began (``repository.trends``),
   instead of every report's history since the first.
 """
 
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import Index, UniqueConstraint, func, text
+from sqlalchemy import Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from service.core.columns import created_at_field, enum_check, enum_field
-from service.reports.models import IOC_GROUPS, OPEN_SQL, Complaint
-
-_complaints = Complaint.__table__  # type: ignore[attr-defined]
-LEFT_AT = func.phananh_left_at(_complaints.c.status, _complaints.c.resolved_at, _complaints.c.updated_at)
+from service.reports.models import IOC_GROUPS, Complaint
 
 Index(
-    "ix_complaints_left_at",
-    LEFT_AT,
+    "ix_complaints_set_aside_at",
+    Complaint.__table__.c.updated_at,  # type: ignore[attr-defined]
     postgresql_include=IOC_GROUPS,
-    postgresql_where=text(f"NOT ({OPEN_SQL})"),
+    postgresql_where=text("status IN ('rejected', 'duplicate')"),
 )
 
 

@@ -18,7 +18,7 @@ from sqlmodel import Session, select
 from service.core.geojson import feature_collection
 from service.ioc.models import MonthlyReport, ReportScope
 from service.ioc.policies import Scope
-from service.reports.models import LEFT_AT_SQL, OPEN_SQL
+from service.reports.models import OPEN_SQL
 
 FINISHED = "status IN ('resolved', 'closed')"
 
@@ -372,10 +372,17 @@ def trends(
             ), later AS (
                 -- Arrivals (-1) and departures (+1) since the period began, read backwards
                 -- from today's open count: open at t = open now - arrived since t + left since t.
+                -- A report left when resolved (its last resolution) or set aside (rejected, a
+                -- duplicate: when last changed, the only time it keeps); each its own index.
                 SELECT submitted_at AS at, -1 AS d FROM complaints WHERE submitted_at >= :start{where}
                 UNION ALL
-                SELECT {LEFT_AT_SQL}, 1 FROM complaints
-                WHERE NOT ({OPEN_SQL}) AND {LEFT_AT_SQL} >= :start{where}
+                SELECT resolved_at, 1 FROM complaints WHERE {FINISHED} AND resolved_at >= :start{where}
+                UNION ALL
+                SELECT updated_at, 1 FROM complaints
+                WHERE status IN ('rejected', 'duplicate') AND updated_at >= :start{where}
+                UNION ALL
+                SELECT updated_at, 1 FROM complaints
+                WHERE {FINISHED} AND resolved_at IS NULL AND updated_at >= :start{where}
             ), later_by AS (
                 -- Per bucket; what moved after the period's end (NULL) counts for every bucket.
                 SELECT CASE WHEN at < :end THEN date_trunc(:bucket, at {local}) END AS start, sum(d) AS n

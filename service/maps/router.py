@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Response
 
 from service.categories import repository as categories
 from service.categories.errors import UnknownCategory
@@ -49,7 +49,8 @@ def markers(
         status=state.value if state is not None else None,
         since=service.since(period=period, now=utcnow()),
     )
-    return service.markers(session=session, view=view, where=where)
+    # Written by the service as JSON of the MarkerSet schema: 50,000 markers are not read back.
+    return Response(service.markers(session=session, view=view, where=where), media_type="application/json")
 
 
 @router.get("/markers/{code}", response_model=MarkerDetail, responses=responses(NotFound))

@@ -29,10 +29,8 @@ class MapPeriod(StrEnum):
     quarter = "quarter"
 
 
-class MarkerSet(BaseModel):
-    """Marker ``i`` is at ``lat[i]``, ``lon[i]``; its band is ``bands[band[i]]``, its state
-    ``statuses[status[i]]``, its category ``categories[category[i]]``, and its code
-    ``f"PA-{years[year[i]]}-{number[i]:06d}"`` (the key of ``/markers/{code}``)."""
+class MarkerTables(BaseModel):
+    """The markers' lookup tables: what ``MarkerSet``'s columns index."""
 
     as_of: LocalDatetime
     count: int
@@ -40,6 +38,13 @@ class MarkerSet(BaseModel):
     statuses: list[str]
     categories: list[CategoryBrief]
     years: list[int]
+
+
+class MarkerSet(MarkerTables):
+    """Marker ``i`` is at ``lat[i]``, ``lon[i]``; its band is ``bands[band[i]]``, its state
+    ``statuses[status[i]]``, its category ``categories[category[i]]``, and its code
+    ``f"PA-{years[year[i]]}-{number[i]:06d}"`` (the key of ``/markers/{code}``)."""
+
     lat: list[float]
     lon: list[float]
     band: list[int] | None = Field(description="Absent where the audience may not see deadlines")

@@ -11,7 +11,7 @@ from service.core.timeutil import utcnow
 from service.maps import repository
 from service.maps.policies import MapView
 from service.maps.repository import MarkerFilter
-from service.maps.schemas import MapPeriod, MarkerBand, MarkerDetail, MarkerSet
+from service.maps.schemas import MapPeriod, MarkerBand, MarkerDetail, MarkerTables
 from service.reports import repository as reports
 from service.reports import views
 from service.reports.models import OPEN_STATUSES, PhotoKind, PhotoStatus, Visibility
@@ -27,10 +27,14 @@ def since(*, period: MapPeriod | None, now: datetime) -> datetime | None:
     return None if period is None else now - timedelta(days=PERIOD_DAYS[period])
 
 
-def markers(*, session: Session, view: MapView, where: MarkerFilter) -> MarkerSet:
+def markers(*, session: Session, view: MapView, where: MarkerFilter) -> bytes:
+    """The ``MarkerSet`` as JSON: the lookup tables made here, the columns as PostgreSQL
+    wrote them (``repository.MarkerColumns``), joined without reading them again."""
     now = utcnow()
     at = queue.bands(session=session, now=now)
-    rows = repository.markers(
+    # Every category, inactive ones too: an open report may still carry a retired one.
+    known = categories.list_categories(session, include_inactive=True)
+    found = repository.markers(
         session,
         view.scope,
         where,
@@ -38,30 +42,28 @@ def markers(*, session: Session, view: MapView, where: MarkerFilter) -> MarkerSe
         now=at.now,
         soon_until=at.soon_until,
         decimals=view.policy.decimals,
+        bands=[b.value for b in BANDS],
+        statuses=STATUSES,
+        category_ids=[c.id for c in known if c.id is not None],
     )
-    # Every category, inactive ones too: an open report may still carry a retired one.
-    known = categories.list_categories(session, include_inactive=True)
-    category_index = {c.id: i for i, c in enumerate(known)}
-    status_index = {s: i for i, s in enumerate(STATUSES)}
-    band_index = {b.value: i for i, b in enumerate(BANDS)}
-    # Codes are PA-<year>-<number>: the year once in a table, the number as a number.
-    years = sorted({int(r.code[3:7]) for r in rows})
-    year_index = {y: i for i, y in enumerate(years)}
-    return MarkerSet(
+    columns = {
+        "lat": found.lat,
+        "lon": found.lon,
+        "band": found.band if view.policy.band else "null",
+        "status": found.status,
+        "category": found.category,
+        "year": found.year,
+        "number": found.number,
+    }
+    tables = MarkerTables(
         as_of=now,
-        count=len(rows),
+        count=found.count,
         bands=BANDS,
         statuses=STATUSES,
         categories=[CategoryBrief.model_validate(c) for c in known],
-        years=years,
-        lat=[r.lat for r in rows],
-        lon=[r.lon for r in rows],
-        band=[band_index[r.band] for r in rows] if view.policy.band else None,
-        status=[status_index[r.status] for r in rows],
-        category=[category_index[r.category_id] for r in rows],
-        year=[year_index[int(r.code[3:7])] for r in rows],
-        number=[int(r.code[8:]) for r in rows],
-    )
+        years=found.years,
+    ).model_dump_json()
+    return (tables[:-1] + "".join(f',"{name}":{column}' for name, column in columns.items()) + "}").encode()
 
 
 def marker(*, session: Session, view: MapView, code: str) -> MarkerDetail:

@@ -45,10 +45,6 @@ OPEN_SQL = "status IN (" + ", ".join(f"'{s.value}'" for s in sorted(OPEN_STATUSE
 
 # What the IOC's figures group reports by (service/ioc/repository.py).
 IOC_GROUPS = ["current_officer_id", "current_unit_id", "category_id", "area_id"]
-# When a report that is no longer open left the open states: resolved (or closed) at its
-# last resolution; set aside (rejected, a duplicate) when last changed, the only time it keeps.
-# An SQL function of the migration 2026-12-01_2130_dashboard_at_scale (service/ioc/models.py).
-LEFT_AT_SQL = "phananh_left_at(status, resolved_at, updated_at)"
 
 
 class Visibility(StrEnum):
