@@ -32,40 +32,59 @@ def _chosen(request: Request, *, session: Session, today: date) -> IocFilters | 
     return read_filters(session=session, params=request.query_params, today=today)
 
 
-def data(*, session: Session, user: User, request: Request) -> dict[str, Any]:
-    """What charts.js draws: the two series and the words around them, in the page's language."""
-    scope = ioc_scope(user)
+def _frame(*, session: Session, request: Request) -> tuple[date, date, date, dict[str, str | None]]:
+    """The days and weeks the charts cover, and the narrowing, from the page's query."""
     today = to_local(utcnow()).date()
     chosen = _chosen(request, session=session, today=today)
     if chosen is None:
-        first, last, only = today - timedelta(days=DEFAULT_DAYS - 1), today, {}
-        week_first = today - timedelta(weeks=DEFAULT_WEEKS - 1)
-    else:
-        first, last, week_first = chosen.first, chosen.last, chosen.first
-        only = {"unit": chosen.unit, "category": chosen.category, "ward": chosen.ward}
+        return today - timedelta(days=DEFAULT_DAYS - 1), today, today - timedelta(weeks=DEFAULT_WEEKS - 1), {}
+    only = {"unit": chosen.unit, "category": chosen.category, "ward": chosen.ward}
+    return chosen.first, chosen.last, chosen.first, only
+
+
+def _words(request: Request) -> dict[str, str]:
+    t = translator(request.cookies.get(cookies.LANG_COOKIE, "vi"))
+    return {
+        "reports": t("phản ánh", "reports"),
+        "intake": t("Tiếp nhận", "Received"),
+        "handled": t("Đã xử lý", "Resolved"),
+        "backlog": t("Đang mở cuối ngày", "Open at the day's end"),
+        "on_time": t("Tỷ lệ đúng hạn", "On-time rate"),
+        "median": t("Trung vị thời gian xử lý", "Median processing time"),
+        "hours": t("giờ làm việc", "working hours"),
+        "week_of": t("Tuần từ", "Week of"),
+        "of_handled": t("trong số đã xử lý", "of those resolved"),
+        "none": t("chưa có", "none yet"),
+    }
+
+
+def data(*, session: Session, user: User, request: Request) -> dict[str, Any]:
+    """What charts.js draws: the two series and the words around them, in the page's language."""
+    scope = ioc_scope(user)
+    first, last, week_first, only = _frame(session=session, request=request)
     days = ioc_api.trends(scope=scope, session=session, bucket=ioc.Bucket.day, first=first, last=last, **only)
     weeks = ioc_api.trends(scope=scope, session=session, bucket=ioc.Bucket.week, first=week_first, last=last, **only)
-    t = translator(request.cookies.get(cookies.LANG_COOKIE, "vi"))
     return {
         "first": first.isoformat(),
         "last": last.isoformat(),
         "period": f"{first:%d/%m/%Y} – {last:%d/%m/%Y}",
         "days": [p.model_dump(mode="json") for p in days.points],
         "weeks": [p.model_dump(mode="json") for p in weeks.points],
-        "text": {
-            "reports": t("phản ánh", "reports"),
-            "intake": t("Tiếp nhận", "Received"),
-            "handled": t("Đã xử lý", "Resolved"),
-            "backlog": t("Đang mở cuối ngày", "Open at the day's end"),
-            "on_time": t("Tỷ lệ đúng hạn", "On-time rate"),
-            "median": t("Trung vị thời gian xử lý", "Median processing time"),
-            "hours": t("giờ làm việc", "working hours"),
-            "week_of": t("Tuần từ", "Week of"),
-            "of_handled": t("trong số đã xử lý", "of those resolved"),
-            "none": t("chưa có", "none yet"),
-        },
+        "text": _words(request),
     }
 
 
 def context(*, session: Session, user: User, request: Request) -> dict[str, Any]:
-    return {"charts": data(session=session, user=user, request=request)}
+    """The page's frame of the charts: the series come by charts.json (charts.js asks at
+    once), so the page does not wait for two passes over the period's reports."""
+    first, last, _, _ = _frame(session=session, request=request)
+    return {
+        "charts": {
+            "first": first.isoformat(),
+            "last": last.isoformat(),
+            "period": f"{first:%d/%m/%Y} – {last:%d/%m/%Y}",
+            "days": None,
+            "weeks": None,
+            "text": _words(request),
+        }
+    }

@@ -2,7 +2,6 @@
 refreshed by static/ioc/map.js), the wards as a choropleth of open and overdue reports, and
 the hotspots. The page carries the words the script shows, in the page's language."""
 
-from datetime import timedelta
 from typing import Any
 
 from fastapi import Request
@@ -10,11 +9,7 @@ from sqlmodel import Session
 
 from service.categories import repository as categories
 from service.core.settings import get_settings
-from service.core.timeutil import utcnow
 from service.identity.models import User
-from service.ioc import repository as ioc
-from service.ioc import router as ioc_api
-from service.ioc.policies import ioc_scope
 from service.maps.schemas import MapPeriod, MarkerBand
 from service.maps.service import STATUSES
 from service.web import session as cookies
@@ -54,16 +49,17 @@ WORDS = {
 
 
 def context(*, session: Session, user: User, request: Request) -> dict[str, Any]:
-    scope = ioc_scope(user)
     lang = request.cookies.get(cookies.LANG_COOKIE, "vi")
     english = lang == "en"
     words = {key: pair[english] for key, pair in WORDS.items()}
     return {
         "map_data": {
-            "wards": ioc.wards(session, scope, province_code=ioc_api.PROVINCE_CODE, now=utcnow()),
-            "hotspots": ioc.hotspots(
-                session, scope, since=utcnow() - timedelta(days=90), eps_m=200, min_reports=3, category_code=None
-            ),
+            # Fetched by map.js beside the page's other calls, each from its own endpoint
+            # (the same figures, for the same scope): the page does not wait for them.
+            "wards": None,
+            "hotspots": None,
+            "wards_src": "/api/v1/ioc/wards",
+            "hotspots_src": "/api/v1/ioc/hotspots",
             "tiles": get_settings().map_tile_url,
             "markers": "/api/v1/ioc/map/markers",
             "bands": {

@@ -1,7 +1,8 @@
 // The IOC dashboard: the charts panel (see templates/_ioc_charts.html), drawn with Apache
 // ECharts' SVG renderer, so that axes and series are elements a test (and a screen reader's
-// inspector) can find. The figures come embedded in the page; on each change the live stream
-// reports they are fetched again for the same period, and a failed fetch is retried.
+// inspector) can find. The page carries the period and the words; the figures come from
+// charts.json at once and again on each change the live stream reports, for the same period,
+// and a failed fetch is retried.
 "use strict";
 
 (function () {
@@ -131,7 +132,8 @@
     }
   }
 
-  draw();
+  // The page carries the frame only: the series come by charts.json, asked for at once.
+  if (data.days) draw(); else refresh();
   document.addEventListener("phananh:changed", () => refresh());
   // A chart drawn while hidden (a wall panel not yet shown) has no size: measure again.
   document.addEventListener("phananh:shown", () => Object.values(charts).forEach((c) => c.resize()));

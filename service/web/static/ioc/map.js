@@ -33,8 +33,7 @@
     return index;
   }
 
-  function draw(canvas) {
-    const data = JSON.parse(document.getElementById(canvas.dataset.iocMap).textContent);
+  function draw(canvas, data) {
     const english = document.documentElement.lang === "en";
     const words = data.words;
     const panel = canvas.closest("section");
@@ -259,7 +258,25 @@
     loadMarkers();
   }
 
+  // The wards and hotspots come by their own calls, not in the page: the page is shown at
+  // once and each layer's query runs beside the others. A server still restarting is asked
+  // again a little later.
+  function fetchJson(url) {
+    return fetch(url, { credentials: "same-origin" }).then((r) => (r.ok ? r.json() : Promise.reject(r.status)));
+  }
+
+  async function start(canvas, wait = 1000) {
+    const data = JSON.parse(document.getElementById(canvas.dataset.iocMap).textContent);
+    try {
+      if (!data.wards) [data.wards, data.hotspots] = await Promise.all([fetchJson(data.wards_src), fetchJson(data.hotspots_src)]);
+    } catch (error) {
+      setTimeout(() => start(canvas, Math.min(wait * 2, 30000)), wait);
+      return;
+    }
+    draw(canvas, data);
+  }
+
   document.addEventListener("DOMContentLoaded", () => {
-    document.querySelectorAll("[data-ioc-map]").forEach(draw);
+    document.querySelectorAll("[data-ioc-map]").forEach((canvas) => start(canvas));
   });
 })();
