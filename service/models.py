@@ -19,6 +19,7 @@ from service.workflow.models import SavedFilter
 metadata = SQLModel.metadata
 
 __all__ = [
+    "MARKERS_INDEX",
     "Area",
     "AreaPart",
     "AuditEvent",
@@ -31,7 +32,6 @@ __all__ = [
     "Device",
     "Escalation",
     "ExtensionRequest",
-    "MARKERS_INDEX",
     "MonthlyReport",
     "Notification",
     "NotificationPreference",
