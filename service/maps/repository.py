@@ -62,7 +62,8 @@ def markers(
     category_ids: list[int],
 ) -> MarkerColumns:
     # Rounded as floats (numeric rounding took 300 ms of 50,000 markers' 350); PostgreSQL
-    # prints a float8 as its shortest exact form, so 21.50631 stays 21.50631.
+    # prints a float8 as its shortest exact form, so 21.50631 stays 21.50631. array_to_json,
+    # not json_agg: it writes no space after each comma, 7 bytes a marker.
     params: dict[str, Any] = {
         "now": now,
         "soon_until": soon_until,
@@ -105,15 +106,15 @@ def markers(
                 SELECT coalesce(array_agg(DISTINCT year ORDER BY year), '{{}}') AS years FROM m
             )
             SELECT count(*), (SELECT years FROM years),
-                   CAST(coalesce(json_agg(lat ORDER BY code), '[]') AS text),
-                   CAST(coalesce(json_agg(lon ORDER BY code), '[]') AS text),
-                   CAST(coalesce(json_agg(band ORDER BY code), '[]') AS text),
-                   CAST(coalesce(json_agg(status ORDER BY code), '[]') AS text),
-                   CAST(coalesce(json_agg(category ORDER BY code), '[]') AS text),
-                   CAST(coalesce(json_agg(
+                   coalesce(CAST(array_to_json(array_agg(lat ORDER BY code)) AS text), '[]'),
+                   coalesce(CAST(array_to_json(array_agg(lon ORDER BY code)) AS text), '[]'),
+                   coalesce(CAST(array_to_json(array_agg(band ORDER BY code)) AS text), '[]'),
+                   coalesce(CAST(array_to_json(array_agg(status ORDER BY code)) AS text), '[]'),
+                   coalesce(CAST(array_to_json(array_agg(category ORDER BY code)) AS text), '[]'),
+                   coalesce(CAST(array_to_json(array_agg(
                        array_position((SELECT years FROM years), year) - 1 ORDER BY code
-                   ), '[]') AS text),
-                   CAST(coalesce(json_agg(number ORDER BY code), '[]') AS text)
+                   )) AS text), '[]'),
+                   coalesce(CAST(array_to_json(array_agg(number ORDER BY code)) AS text), '[]')
             FROM m
             """  # noqa: S608
         ),
