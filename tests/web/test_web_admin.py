@@ -327,12 +327,14 @@ def test_a_user_is_created_promoted_and_disabled_and_the_admin_cannot_lock_thems
 
 
 def test_a_name_in_the_map_data_cannot_end_its_script_element(client, db, admin):
-    # Ward names reach the IOC map as JSON inside <script type="application/json">.
+    # Ward names reach the IOC map as JSON: fetched from /api/v1/ioc/wards, and shown in the
+    # page's tables as text; neither may end a script element or open a tag.
     db.execute(text("UPDATE areas SET name = 'Bách Quang</script><img src=x>' WHERE code = '05528'"))
-    page = client.get("/web/ioc")
+    page = client.get("/web/ioc?group=ward")
     assert page.status_code == 200
-    assert "</script><img" not in page.text
-    assert "\\u003c/script\\u003e\\u003cimg src=x\\u003e" in page.text
+    assert "</script><img" not in page.text and "<img src=x>" not in page.text
+    wards = client.get("/api/v1/ioc/wards").json()
+    assert "Bách Quang</script><img src=x>" in [f["properties"]["name"] for f in wards["features"]]
 
 
 def test_a_weak_staff_password_is_refused_on_the_form_with_the_reason_and_nothing_written(client, db, admin):
