@@ -90,8 +90,9 @@ def number(value: float | int) -> str:
 
 
 def percent(part: int, whole: int) -> str:
-    # Rounded like the API's on_time_rate (4 places, i.e. a tenth of a percent shown).
-    return "—" if not whole else f"{format_decimal(round(part / whole * 100, 1), format='#,##0.0', locale='vi')} %"
+    # Rounded like the API's on_time_rate (4 places, i.e. a tenth of a percent shown), and
+    # written as the console writes it (service/web/labels.percent): "89 %", "87,5 %".
+    return "—" if not whole else f"{format_decimal(round(part / whole * 100, 1), format='#,##0.#', locale='vi')} %"
 
 
 def working_time(minutes: float | None, *, short: bool = False) -> str:

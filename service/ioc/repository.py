@@ -247,6 +247,7 @@ def overdue(session: Session, scope: Scope, *, now: datetime, limit: int, offset
         text(
             f"""
             SELECT c.id, c.code, c.status, cat.code AS category_code, cat.name AS category_name,
+                   cat.name_en AS category_name_en,
                    u.code AS unit_code, u.name AS unit_name, o.username AS officer_username,
                    o.full_name AS officer_name, a.code AS area_code, a.name AS area_name, c.submitted_at, c.due_at
             FROM complaints c

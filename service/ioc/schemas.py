@@ -48,6 +48,7 @@ class OverdueRead(ReadModel):
     status: str
     category_code: str
     category_name: str
+    category_name_en: str
     unit_code: str | None
     unit_name: str | None
     officer_username: str | None

@@ -33,8 +33,8 @@ def ioc_page(request: Request, user: IocUser, session: SessionDep) -> Response:
         summary=ioc_api.summary(scope=ioc_scope(user), session=session),
         may_read_monthly=monthly.may_read(user.role),
         **ioc_tables.context(session=session, user=user, request=request),
-        **ioc_map.context(session=session, user=user, request=request),
-        **ioc_charts.context(session=session, user=user, request=request),
+        **ioc_map.context(session=session, request=request),
+        **ioc_charts.context(session=session, request=request),
     )
 
 
@@ -76,8 +76,8 @@ def ioc_wall(
         working_time=lambda hours: labels.working_time(hours, lang),
         summary=ioc_api.summary(scope=scope, session=session),
         overdue=ioc_api.overdue(scope=scope, session=session, limit=WALL_OVERDUE, offset=0),
-        **ioc_map.context(session=session, user=user, request=request),
-        **ioc_charts.context(session=session, user=user, request=request),
+        **ioc_map.context(session=session, request=request),
+        **ioc_charts.context(session=session, request=request),
     )
 
 

@@ -58,33 +58,36 @@ def _words(request: Request) -> dict[str, str]:
     }
 
 
-def data(*, session: Session, user: User, request: Request) -> dict[str, Any]:
-    """What charts.js draws: the two series and the words around them, in the page's language."""
-    scope = ioc_scope(user)
-    first, last, week_first, only = _frame(session=session, request=request)
-    days = ioc_api.trends(scope=scope, session=session, bucket=ioc.Bucket.day, first=first, last=last, **only)
-    weeks = ioc_api.trends(scope=scope, session=session, bucket=ioc.Bucket.week, first=week_first, last=last, **only)
+def _charts(request: Request, *, first: date, last: date, days: Any = None, weeks: Any = None) -> dict[str, Any]:
+    """What charts.js draws: the period, the two series (None until charts.json brings them)
+    and the words around them, in the page's language."""
     return {
         "first": first.isoformat(),
         "last": last.isoformat(),
         "period": f"{first:%d/%m/%Y} – {last:%d/%m/%Y}",
-        "days": [p.model_dump(mode="json") for p in days.points],
-        "weeks": [p.model_dump(mode="json") for p in weeks.points],
+        "days": days,
+        "weeks": weeks,
         "text": _words(request),
     }
 
 
-def context(*, session: Session, user: User, request: Request) -> dict[str, Any]:
+def data(*, session: Session, user: User, request: Request) -> dict[str, Any]:
+    """charts.json: the page's frame with both series filled in."""
+    scope = ioc_scope(user)
+    first, last, week_first, only = _frame(session=session, request=request)
+    days = ioc_api.trends(scope=scope, session=session, bucket=ioc.Bucket.day, first=first, last=last, **only)
+    weeks = ioc_api.trends(scope=scope, session=session, bucket=ioc.Bucket.week, first=week_first, last=last, **only)
+    return _charts(
+        request,
+        first=first,
+        last=last,
+        days=[p.model_dump(mode="json") for p in days.points],
+        weeks=[p.model_dump(mode="json") for p in weeks.points],
+    )
+
+
+def context(*, session: Session, request: Request) -> dict[str, Any]:
     """The page's frame of the charts: the series come by charts.json (charts.js asks at
     once), so the page does not wait for two passes over the period's reports."""
     first, last, _, _ = _frame(session=session, request=request)
-    return {
-        "charts": {
-            "first": first.isoformat(),
-            "last": last.isoformat(),
-            "period": f"{first:%d/%m/%Y} – {last:%d/%m/%Y}",
-            "days": None,
-            "weeks": None,
-            "text": _words(request),
-        }
-    }
+    return {"charts": _charts(request, first=first, last=last)}

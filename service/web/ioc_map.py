@@ -9,7 +9,6 @@ from sqlmodel import Session
 
 from service.categories import repository as categories
 from service.core.settings import get_settings
-from service.identity.models import User
 from service.maps.schemas import MapPeriod, MarkerBand
 from service.maps.service import STATUSES
 from service.web import session as cookies
@@ -48,7 +47,7 @@ WORDS = {
 }
 
 
-def context(*, session: Session, user: User, request: Request) -> dict[str, Any]:
+def context(*, session: Session, request: Request) -> dict[str, Any]:
     lang = request.cookies.get(cookies.LANG_COOKIE, "vi")
     english = lang == "en"
     words = {key: pair[english] for key, pair in WORDS.items()}

@@ -15,6 +15,7 @@ from openpyxl import load_workbook
 from sqlalchemy import text
 from sqlmodel import select
 
+from service.categories.models import Category
 from service.core.settings import LOCAL_TZ
 from service.core.timeutil import to_local, utcnow
 from service.identity.models import User
@@ -238,13 +239,18 @@ def test_a_lead_sees_their_own_unit_only(client, db, auth, history):
     assert summary["by_status"] == dict(Counter(s.status for s in history if s.unit_id == lead_unit))
 
 
-def test_the_overdue_list_is_the_longest_overdue_first_with_working_hours(client, auth, history):
+def test_the_overdue_list_is_the_longest_overdue_first_with_working_hours(client, db, auth, history):
     now = utcnow()
     late = sorted((s for s in history if s.due_at is not None and s.due_at < now), key=lambda s: (s.due_at, s.id))
     body = client.get("/api/v1/ioc/overdue?limit=20", headers=auth("dispatcher")).json()
     assert body["total"] == len(late)
     assert [item["code"] for item in body["items"]] == [s.code for s in late[:20]]
     assert body["items"][0]["overdue_working_hours"] >= body["items"][-1]["overdue_working_hours"] > 0
+    # Each category by name in both languages, as the wall shows it in the page's language.
+    names = {c.code: (c.name, c.name_en) for c in db.exec(select(Category))}
+    assert [(i["category_name"], i["category_name_en"]) for i in body["items"]] == [
+        names[i["category_code"]] for i in body["items"]
+    ]
 
 
 def test_the_exports_carry_the_same_figures(client, auth, history):

@@ -30,7 +30,7 @@ def drawn(page: Page, name: str) -> dict[str, Any]:
     """What ECharts holds for one chart: its categories and its series' figures, once drawn
     (the figures come by charts.json after the page)."""
     page.wait_for_function(
-        "(name) => document.querySelector(`[data-chart=\"${name}\"]`)?.dataset.drawn", arg=name, timeout=20_000
+        '(name) => document.querySelector(`[data-chart="${name}"]`)?.dataset.drawn', arg=name, timeout=20_000
     )
     return page.evaluate(
         """(name) => {

@@ -21,7 +21,7 @@ from urllib.parse import urljoin
 
 import httpx2 as httpx
 import pytest
-from playwright.sync_api import Page, Response, expect
+from playwright.sync_api import Locator, Page, Response, expect
 from sqlalchemy import text
 
 from service.reports.models import OPEN_SQL
@@ -175,18 +175,26 @@ def in_progress_elsewhere(site: DemoSite) -> tuple[str, str]:
 # ---------------------------------------------------------------- the tests
 
 
+def dashboard_drawn(page: Page, site: DemoSite, path: str) -> tuple[Locator, int]:
+    """The dispatcher's dashboard at ``path``, listening, with every open report drawn on its
+    map; the map and that count."""
+    open_before = open_reports(site)
+    log_in(page, site.url, DEMO_USERS["dispatcher"])
+    open_and_listening(page, f"{site.url}{path}")
+    map_canvas = page.locator('[data-test="ioc-map"]')
+    expect(map_canvas).to_have_attribute("data-markers", str(open_before))
+    assert wait_drawn(page, open_before) == open_before
+    return map_canvas, open_before
+
+
 def test_a_report_resolved_elsewhere_reaches_the_open_dashboard_without_a_reload(demo_site: DemoSite, chromium):
     code, officer = in_progress_elsewhere(demo_site)
     first, last = the_week()
     performance = f"/api/v1/ioc/performance?group_by=officer&from={first}&to={last}"
-    open_before = open_reports(demo_site)
     with new_page(chromium) as page:
         errors = page_errors(page)
-        log_in(page, demo_site.url, DEMO_USERS["dispatcher"])
-        open_and_listening(page, f"{demo_site.url}/web/ioc?group=officer&period=range&first={first}&last={last}")
-        map_canvas = page.locator('[data-test="ioc-map"]')
-        expect(map_canvas).to_have_attribute("data-markers", str(open_before))
-        assert wait_drawn(page, open_before) == open_before
+        path = f"/web/ioc?group=officer&period=range&first={first}&last={last}"
+        map_canvas, open_before = dashboard_drawn(page, demo_site, path)
         expect(page.locator("[data-chart] svg")).to_have_count(4)
         before = api(page, "/api/v1/ioc/summary")
         assert tiles_on_screen(page) == tiles_of(before)
@@ -235,14 +243,9 @@ def test_a_report_resolved_elsewhere_reaches_the_open_dashboard_without_a_reload
 
 
 def test_a_report_sent_elsewhere_appears_on_the_open_dashboard_without_a_reload(demo_site: DemoSite, chromium):
-    open_before = open_reports(demo_site)
     with new_page(chromium) as page:
         errors = page_errors(page)
-        log_in(page, demo_site.url, DEMO_USERS["dispatcher"])
-        open_and_listening(page, f"{demo_site.url}/web/ioc")
-        map_canvas = page.locator('[data-test="ioc-map"]')
-        expect(map_canvas).to_have_attribute("data-markers", str(open_before))
-        assert wait_drawn(page, open_before) == open_before
+        map_canvas, open_before = dashboard_drawn(page, demo_site, "/web/ioc")
         before = api(page, "/api/v1/ioc/summary")
 
         lat, lon = a_spot_away_from_bach_quang(demo_site)

@@ -240,3 +240,24 @@ def test_the_monthly_list_says_when_a_report_was_made_in_vietnams_time(chromium,
         assert cells[0] == f"{first:%m/%Y}"
         assert cells[1] == format_local(made)
         assert cells[3] == f"{decimal(size / 1024, digits=0)} KB"
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_the_walls_overdue_list_names_each_category_in_the_pages_language(chromium, site, lang):
+    with new_page(chromium, viewport=VIEWPORTS["desktop"]) as page:
+        log_in(page, site.url, DEMO_USERS["dispatcher"])
+        if lang == "en":
+            page.goto(f"{site.url}/web/lang/en?next=/web/ioc")
+        # Panels stay put for ten minutes: the overdue panel is read where it lies, shown or not.
+        page.goto(f"{site.url}/web/ioc/wall?every=600")
+        answer = page.request.get(f"{site.url}/api/v1/ioc/overdue?limit=12")
+        assert answer.ok, answer.text()
+        items = answer.json()["items"]
+        assert items, "the demo's week leaves some reports overdue"
+        rows = page.locator('[data-test="wall-panel-overdue"] tbody tr')
+        codes = [row.locator("td").nth(0).text_content() for row in rows.all()]
+        names = [row.locator("td").nth(1).text_content() for row in rows.all()]
+        assert codes == [item["code"] for item in items]
+        key = "category_name_en" if lang == "en" else "category_name"
+        assert names == [item[key] for item in items]
+        assert all(item["category_name"] != item["category_name_en"] for item in items)

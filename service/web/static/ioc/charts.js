@@ -118,17 +118,23 @@
 
   // Each failed fetch waits longer before the next, up to half a minute: a restarting server
   // is not hammered, and a wall left alone catches up by itself.
+  // Changes come in bursts; only the last one asked for may draw (an older, slower answer
+  // arriving after it would put the charts back in the past).
   let retry = null;
+  let asked = 0;
   async function refresh(wait = 1000) {
     clearTimeout(retry);
+    const ticket = ++asked;
     try {
       const answer = await fetch(source.dataset.src + window.location.search, { headers: { Accept: "application/json" } });
       if (!answer.ok) throw new Error(`HTTP ${answer.status}`);
-      data = await answer.json();
+      const fresh = await answer.json();
+      if (ticket !== asked) return;
+      data = fresh;
       draw();
       document.dispatchEvent(new CustomEvent("phananh:charts-drawn"));
     } catch (error) {
-      retry = setTimeout(() => refresh(Math.min(wait * 2, 30000)), wait);
+      if (ticket === asked) retry = setTimeout(() => refresh(Math.min(wait * 2, 30000)), wait);
     }
   }
 
