@@ -16,7 +16,7 @@ from sqlalchemy import text
 from sqlmodel import Session, select
 
 from service.core.geojson import feature_collection
-from service.ioc.models import MonthlyReport, ReportScope
+from service.ioc.models import LEFT_UNRESOLVED_SQL, MonthlyReport, ReportScope
 from service.ioc.policies import Scope
 from service.reports.models import OPEN_SQL
 
@@ -359,47 +359,51 @@ def trends(
                     CAST(:end AS timestamptz) {local} - interval '1 microsecond',
                     CAST('1 ' || :bucket AS interval)
                 ) AS start
-            ), intake AS (
-                SELECT date_trunc(:bucket, submitted_at {local}) AS start, count(*) AS n
-                FROM complaints WHERE submitted_at >= :start AND submitted_at < :end{where}
+            ),
+            -- One pass each over the arrivals, the resolutions and the set-asides since the
+            -- period began, each by its own index. Their buckets make the intake and handled
+            -- figures; all of them, and what moved after the period's end (bucket NULL), make
+            -- the backlog, read back from today's open count: open at t = open now - arrived
+            -- since t + left since t. A report left when resolved (its last resolution), or
+            -- else when last changed, the only time it keeps (rejected, a duplicate, or
+            -- finished with no resolution time).
+            arrived AS (
+                SELECT CASE WHEN submitted_at < :end THEN date_trunc(:bucket, submitted_at {local}) END AS start,
+                       count(*) AS n
+                FROM complaints WHERE submitted_at >= :start{where}
                 GROUP BY 1
             ), handled AS (
-                SELECT date_trunc(:bucket, resolved_at {local}) AS start, count(*) AS n,
+                SELECT CASE WHEN resolved_at < :end THEN date_trunc(:bucket, resolved_at {local}) END AS start,
+                       count(*) AS n,
                        count(*) FILTER (WHERE resolved_at <= resolve_due_at) AS on_time,
-                       percentile_cont(0.5) WITHIN GROUP (ORDER BY resolve_working_minutes) AS median_minutes
+                       percentile_cont(0.5) WITHIN GROUP (ORDER BY resolve_working_minutes)
+                           FILTER (WHERE resolved_at < :end) AS median_minutes
                 FROM complaints
-                WHERE {FINISHED} AND resolved_at >= :start AND resolved_at < :end{where}
+                WHERE {FINISHED} AND resolved_at >= :start{where}
                 GROUP BY 1
-            ), later AS (
-                -- Arrivals (-1) and departures (+1) since the period began, read backwards
-                -- from today's open count: open at t = open now - arrived since t + left since t.
-                -- A report left when resolved (its last resolution) or set aside (rejected, a
-                -- duplicate: when last changed, the only time it keeps); each its own index.
-                SELECT submitted_at AS at, -1 AS d FROM complaints WHERE submitted_at >= :start{where}
-                UNION ALL
-                SELECT resolved_at, 1 FROM complaints WHERE {FINISHED} AND resolved_at >= :start{where}
-                UNION ALL
-                SELECT updated_at, 1 FROM complaints
-                WHERE status IN ('rejected', 'duplicate') AND updated_at >= :start{where}
-                UNION ALL
-                SELECT updated_at, 1 FROM complaints
-                WHERE {FINISHED} AND resolved_at IS NULL AND updated_at >= :start{where}
-            ), later_by AS (
-                -- Per bucket; what moved after the period's end (NULL) counts for every bucket.
-                SELECT CASE WHEN at < :end THEN date_trunc(:bucket, at {local}) END AS start, sum(d) AS n
-                FROM later GROUP BY 1
+            ), set_aside AS (
+                SELECT CASE WHEN updated_at < :end THEN date_trunc(:bucket, updated_at {local}) END AS start,
+                       count(*) AS n
+                FROM complaints WHERE ({LEFT_UNRESOLVED_SQL}) AND updated_at >= :start{where}
+                GROUP BY 1
+            ), moved AS (
+                SELECT start, sum(n) AS n FROM (
+                    SELECT start, -n AS n FROM arrived
+                    UNION ALL SELECT start, n FROM handled
+                    UNION ALL SELECT start, n FROM set_aside
+                ) m GROUP BY start
             ), today AS (
                 SELECT (SELECT count(*) FROM complaints WHERE {OPEN_SQL}{where})
-                       + coalesce((SELECT sum(n) FROM later_by WHERE start IS NULL), 0) AS n
+                       + coalesce((SELECT n FROM moved WHERE start IS NULL), 0) AS n
             )
-            SELECT b.start::date, coalesce(i.n, 0), coalesce(h.n, 0), coalesce(h.on_time, 0), h.median_minutes,
+            SELECT b.start::date, coalesce(a.n, 0), coalesce(h.n, 0), coalesce(h.on_time, 0), h.median_minutes,
                    CAST((SELECT n FROM today) + coalesce(sum(l.n) OVER (
                        ORDER BY b.start DESC ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
                    ), 0) AS integer)
             FROM buckets b
-            LEFT JOIN intake i ON i.start = b.start
+            LEFT JOIN arrived a ON a.start = b.start
             LEFT JOIN handled h ON h.start = b.start
-            LEFT JOIN later_by l ON l.start = b.start
+            LEFT JOIN moved l ON l.start = b.start
             ORDER BY b.start
             """
         ),
