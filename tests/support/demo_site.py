@@ -22,7 +22,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
@@ -103,7 +103,7 @@ def _build(session: Session, media_dir: Path) -> dict[str, str]:
     codes = _flagged(session, storage)
     codes["extension"] = _pending_extension(session)
     codes["returned"] = _returned(session, storage)
-    _officer_has_work(session, storage)
+    _officer_has_work(session, storage, named=codes.values())
     session.commit()
     return {**_interesting(session), **codes}
 
@@ -240,18 +240,21 @@ def _returned(session: Session, storage: Storage) -> str:
     return str(complaint.code)
 
 
-def _officer_has_work(session: Session, storage: Storage) -> None:
-    """``canbo.bachquang`` holds at least two reports not yet started (assigned or
-    acknowledged): the lead gives them fresh ones when the history left fewer."""
+def _officer_has_work(session: Session, storage: Storage, *, named: Collection[str]) -> None:
+    """``canbo.bachquang`` holds at least three new reports (assigned, unflagged) besides the
+    ones other walks of the site count on: one of them is named the site's "assigned" report
+    and two are left for the officer's walks to take up. The lead gives them fresh ones, each
+    with its own picture, when the history left fewer."""
 
     def held() -> int:
         return int(
             session.execute(
                 text(
                     "SELECT count(*) FROM complaints c JOIN users o ON o.id = c.current_officer_id "
-                    "WHERE o.username = :u AND c.status IN ('assigned', 'acknowledged')"
+                    "WHERE o.username = :u AND c.status = 'assigned' AND NOT c.location_mismatch "
+                    "AND NOT c.reused_photo AND c.code <> ALL(:named)"
                 ),
-                {"u": OFFICER},
+                {"u": OFFICER, "named": list(named)},
             ).scalar_one()
         )
 
@@ -259,8 +262,8 @@ def _officer_has_work(session: Session, storage: Storage) -> None:
     lead = session.execute(text("SELECT id FROM users WHERE username = 'lanhdao.bachquang'")).scalar_one()
     citizens = _citizens(session)
     lat, lon = BACH_QUANG_PIN
-    for n in range(2):
-        if held() >= 2:
+    for n, photo in enumerate(sorted((PHOTOS / "cameras").glob("*.jpg"))):
+        if held() >= 3:
             return
         complaint = _submit(
             session,
@@ -268,7 +271,7 @@ def _officer_has_work(session: Session, storage: Storage) -> None:
             citizen=citizens[2 + n],
             lat=lat + 0.001 * (n + 1),
             lon=lon - 0.001 * (n + 1),
-            photo=(PHOTOS / "cameras" / "Canon_40D.jpg").read_bytes(),
+            photo=photo.read_bytes(),
             description="Vỉa hè bị vỡ gạch, người đi bộ khó đi",
         )
         if complaint.current_officer_id != officer_id:
@@ -279,7 +282,7 @@ def _officer_has_work(session: Session, storage: Storage) -> None:
                 body=ReassignBody(officer_id=officer_id, reason="Cân đối công việc trong đơn vị."),
                 now=utcnow(),
             )
-    assert held() >= 2, "canbo.bachquang has too little to do"
+    assert held() >= 3, "canbo.bachquang has too little to do"
 
 
 def _interesting(session: Session) -> dict[str, str]:

@@ -194,6 +194,13 @@ def summary_api(page: Page, base: str) -> dict[str, Any]:
     return response.json()
 
 
+def dispatcher_in(page: Page, site: DemoSite, lang: str) -> None:
+    """Logged in as the dispatcher, reading the console in ``lang``."""
+    log_in(page, site.url, DEMO_USERS["dispatcher"])
+    if lang == "en":
+        page.goto(f"{site.url}/web/lang/en?next=/web/ioc")
+
+
 def tiles(page: Page) -> dict[str, str]:
     return {name: page.locator(f'#summary [data-test="{name}"]').inner_text().strip() for name in TILES}
 
@@ -201,9 +208,7 @@ def tiles(page: Page) -> dict[str, str]:
 @pytest.mark.parametrize("lang", ["vi", "en"])
 def test_the_summary_tiles_read_the_apis_figures_in_the_pages_number_format(chromium, site, lang):
     with new_page(chromium, viewport=VIEWPORTS["phone"]) as page:
-        log_in(page, site.url, DEMO_USERS["dispatcher"])
-        if lang == "en":
-            page.goto(f"{site.url}/web/lang/en?next=/web/ioc")
+        dispatcher_in(page, site, lang)
         page.goto(f"{site.url}/web/ioc")
         expect(page.locator("html")).to_have_attribute("lang", lang)
         shown = tiles(page)
@@ -245,9 +250,7 @@ def test_the_monthly_list_says_when_a_report_was_made_in_vietnams_time(chromium,
 @pytest.mark.parametrize("lang", ["vi", "en"])
 def test_the_walls_overdue_list_names_each_category_in_the_pages_language(chromium, site, lang):
     with new_page(chromium, viewport=VIEWPORTS["desktop"]) as page:
-        log_in(page, site.url, DEMO_USERS["dispatcher"])
-        if lang == "en":
-            page.goto(f"{site.url}/web/lang/en?next=/web/ioc")
+        dispatcher_in(page, site, lang)
         # Panels stay put for ten minutes: the overdue panel is read where it lies, shown or not.
         page.goto(f"{site.url}/web/ioc/wall?every=600")
         answer = page.request.get(f"{site.url}/api/v1/ioc/overdue?limit=12")
