@@ -74,7 +74,7 @@ INSERT INTO complaints (
     id, code, citizen_id, category_id, description, location, area_id, submitted_at, channel, visibility,
     priority, status, current_unit_id, current_officer_id, idempotency_key, request_hash,
     location_mismatch, reused_photo, due_at, resolved_at, resolve_due_at, resolve_working_minutes, rating,
-    reopened_count, updated_at
+    reopened_count, closed_at
 )
 SELECT gen_random_uuid(), 'PI-' || lpad(g::text, 9, '0'), (SELECT id FROM citizen), (SELECT ids FROM kinds)[k],
        'Báo cáo thử nghiệm ' || g, (SELECT points FROM wards)[w], (SELECT ids FROM wards)[w], submitted, 'mobile',
@@ -87,8 +87,8 @@ SELECT gen_random_uuid(), 'PI-' || lpad(g::text, 9, '0'), (SELECT id FROM citize
        CASE WHEN status IN ('closed', 'resolved') THEN 30 + floor(late * 4000)::int END,
        CASE WHEN status = 'closed' AND rated < 0.6 THEN 1 + floor(rated * 100)::int % 5 END,
        CASE WHEN status IN ('closed', 'resolved') AND rated > 0.9 THEN 1 ELSE 0 END,
-       -- A report set aside keeps no other time of its own: when it left the open states.
-       CASE WHEN status IN ('rejected', 'duplicate') THEN resolved ELSE now() END
+       -- When it left the books: set aside, or closed after its resolution.
+       CASE WHEN status IN ('rejected', 'duplicate', 'closed') THEN resolved END
 FROM shaped
 """
 

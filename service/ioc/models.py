@@ -2,8 +2,8 @@
 the reports' table declared here, beside the only query that reads it:
 
 - ``ix_complaints_left_at``: when a report left the open states without a resolution time:
-  set aside (rejected, a duplicate) or finished with none recorded; its ``updated_at``, the
-  only time it keeps. The backlog chart reads back from today's open count through the
+  set aside (rejected, a duplicate) or finished with none recorded; its ``closed_at``. The
+  backlog chart reads back from today's open count through the
   arrivals and departures since its period began (``repository.trends``), instead of every
   report's history since the first; without this index the finished ones with no resolution
   time (hardly any) cost a pass over the whole table.
@@ -25,7 +25,7 @@ LEFT_UNRESOLVED_SQL = (
 
 Index(
     "ix_complaints_left_at",
-    Complaint.__table__.c.updated_at,  # type: ignore[attr-defined]
+    Complaint.__table__.c.closed_at,  # type: ignore[attr-defined]
     postgresql_include=IOC_GROUPS,
     postgresql_where=text(LEFT_UNRESOLVED_SQL),
 )

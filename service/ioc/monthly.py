@@ -19,6 +19,7 @@ from babel.numbers import format_decimal
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlmodel import Session
 
+from service.core import numbers
 from service.core.errors import PhanAnhError
 from service.core.settings import LOCAL_TZ
 from service.core.timeutil import format_local, to_local
@@ -90,9 +91,8 @@ def number(value: float | int) -> str:
 
 
 def percent(part: int, whole: int) -> str:
-    # Rounded like the API's on_time_rate (4 places, i.e. a tenth of a percent shown), and
-    # written as the console writes it (service/web/labels.percent): "89 %", "87,5 %".
-    return "—" if not whole else f"{format_decimal(round(part / whole * 100, 1), format='#,##0.#', locale='vi')} %"
+    # The API's rate (4 places), written as the console writes it: "89 %", "87,5 %".
+    return numbers.percent(numbers.rate(part, whole))
 
 
 def working_time(minutes: float | None, *, short: bool = False) -> str:

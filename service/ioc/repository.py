@@ -342,8 +342,8 @@ def trends(
     backlog: how many were open when the bucket ended.
 
     The backlog is a running sum: each report counts +1 from its arrival and -1 from when it
-    left the open states (resolved, or set aside as rejected or a duplicate, which keep no
-    time of their own: ``updated_at`` stands for it), summed backwards from today's open count
+    left the open states (resolved, or set aside as rejected or a duplicate: ``closed_at``),
+    summed backwards from today's open count
     so that only the period's arrivals and departures are read. A report reopened and still open counts
     as open since its arrival, though it was out of the backlog for a few days in between:
     the columns keep only its last resolution, and the timeline is too slow to replay here."""
@@ -365,8 +365,7 @@ def trends(
             -- figures; all of them, and what moved after the period's end (bucket NULL), make
             -- the backlog, read back from today's open count: open at t = open now - arrived
             -- since t + left since t. A report left when resolved (its last resolution), or
-            -- else when last changed, the only time it keeps (rejected, a duplicate, or
-            -- finished with no resolution time).
+            -- else when closed (rejected, a duplicate, or finished with no resolution time).
             arrived AS (
                 SELECT CASE WHEN submitted_at < :end THEN date_trunc(:bucket, submitted_at {local}) END AS start,
                        count(*) AS n
@@ -382,9 +381,9 @@ def trends(
                 WHERE {FINISHED} AND resolved_at >= :start{where}
                 GROUP BY 1
             ), set_aside AS (
-                SELECT CASE WHEN updated_at < :end THEN date_trunc(:bucket, updated_at {local}) END AS start,
+                SELECT CASE WHEN closed_at < :end THEN date_trunc(:bucket, closed_at {local}) END AS start,
                        count(*) AS n
-                FROM complaints WHERE ({LEFT_UNRESOLVED_SQL}) AND updated_at >= :start{where}
+                FROM complaints WHERE ({LEFT_UNRESOLVED_SQL}) AND closed_at >= :start{where}
                 GROUP BY 1
             ), moved AS (
                 SELECT start, sum(n) AS n FROM (

@@ -11,6 +11,7 @@ from sqlmodel import Session
 from service.areas import repository as areas
 from service.categories import repository as categories
 from service.categories.errors import UnknownCategory
+from service.core import numbers
 from service.core.database import SessionDep
 from service.core.errors import NotAuthenticated, PermissionDenied, PhanAnhError, responses
 from service.core.settings import LOCAL_TZ, get_settings
@@ -70,10 +71,6 @@ def _period(first: date | None, last: date | None, now: datetime) -> tuple[datet
     return _midnight(first), _midnight(last + timedelta(days=1))
 
 
-def _rate(part: int, whole: int) -> float | None:
-    return round(part / whole, 4) if whole else None
-
-
 def _hours(minutes: float | None) -> float | None:
     return None if minutes is None else round(minutes / 60, 2)
 
@@ -91,7 +88,7 @@ def summary(scope: IocScope, session: SessionDep):
         overdue_now=figures.overdue_now,
         handled_this_month=figures.handled_this_month,
         on_time_this_month=figures.on_time_this_month,
-        on_time_rate_this_month=_rate(figures.on_time_this_month, figures.handled_this_month),
+        on_time_rate_this_month=numbers.rate(figures.on_time_this_month, figures.handled_this_month),
         as_of=now,
     )
 
@@ -146,12 +143,12 @@ def performance_table(
                 name=row.name,
                 handled=row.handled,
                 on_time=row.on_time,
-                on_time_rate=_rate(row.on_time, row.handled),
+                on_time_rate=numbers.rate(row.on_time, row.handled),
                 median_hours=_hours(row.median_minutes),
                 p90_hours=_hours(row.p90_minutes),
                 overdue=row.overdue,
                 reopened=row.reopened,
-                reopen_rate=_rate(row.reopened, row.handled),
+                reopen_rate=numbers.rate(row.reopened, row.handled),
                 rated=row.rated,
                 average_rating=None if row.average_rating is None else round(row.average_rating, 2),
             )

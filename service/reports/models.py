@@ -164,6 +164,9 @@ class Complaint(SQLModel, table=True):
     resolve_working_minutes: int | None = None
     # The IOC's reopen rate: how many times the citizen reopened it.
     reopened_count: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    # When it left the books: closed (rated, or unrated past the window), rejected or marked
+    # a duplicate. The IOC's backlog counts a report set aside out from this time, which no
+    # later change to the row moves (``updated_at`` does: a merge repointing its duplicates).
     closed_at: datetime | None = optional_time_field()
     # The officer's answer, and the citizen's verdict on it.
     result: str | None = Field(default=None, sa_column=Column(Text))

@@ -10,9 +10,10 @@ from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any
 
-from babel.numbers import format_decimal, format_percent
+from babel.numbers import format_decimal
 
 from service.categories.models import Priority
+from service.core.numbers import decimal, percent  # noqa: F401  the pages' number formats, named here as before
 from service.identity.models import Language, Role
 from service.notifications.models import ChannelName, Event, OutboxStatus, Platform
 from service.replies.models import ReplyPurpose
@@ -307,20 +308,3 @@ def working_time(hours: float | None, lang: str = "vi") -> str:
     parts = [f"{format_decimal(whole, locale='vi')} giờ"] if whole else []
     parts += [f"{rest} phút"] if rest or not whole else []
     return " ".join(parts) + " làm việc"
-
-
-# A tenth of a percent at most, as the API rounds its rates (4 places); no ",0" on a whole
-# percent. Vietnamese writes a space before the sign ("89 %"), English none ("89%").
-PERCENT_PATTERN = {"vi": "#,##0.# %", "en": "#,##0.#%"}
-
-
-def percent(rate: float | None, lang: str = "vi") -> str:
-    """A 0..1 rate in the page's number format: "87,5 %", "89 %" (Vietnamese); "87.5%"."""
-    locale = _locale(lang)
-    return "—" if rate is None else format_percent(rate, PERCENT_PATTERN[locale], locale=locale)
-
-
-def decimal(value: float | None, lang: str = "vi", *, digits: int = 2) -> str:
-    """A number with up to ``digits`` decimals, the page's separators: "4,25", "1.234"."""
-    pattern = "#,##0." + "#" * digits if digits else "#,##0"
-    return "—" if value is None else format_decimal(value, pattern, locale=_locale(lang))

@@ -260,6 +260,7 @@ def reject(*, session: Session, user: User, complaint_id: uuid.UUID, body: Rejec
     complaint = _begin(session, user, Action.reject, complaint_id)
     before = _move(complaint, Action.reject)
     complaint.dispatch_reason = None
+    complaint.closed_at = now
     session.add(complaint)
     _line(
         session,
@@ -308,6 +309,7 @@ def mark_duplicate(
     before = _move(complaint, Action.mark_duplicate)
     complaint.duplicate_of_id = original.id
     complaint.dispatch_reason = None
+    complaint.closed_at = now
     session.add(complaint)
     # The sender (and whoever already followed this one) now hears about the original;
     # duplicates of this report point at the original too.

@@ -45,6 +45,7 @@ class Seeded:
     minutes: int | None = None
     reopened: int = 0
     rating: int | None = None
+    closed_at: datetime | None = None
 
 
 def midnight(day: date) -> datetime:
@@ -87,6 +88,10 @@ def seed(db, *, now: datetime) -> list[Seeded]:
             item.resolve_due_at = item.due_at
         elif status in ("submitted", "rejected"):
             item.officer_id = item.unit_id = None
+        if status == "rejected":
+            # Set aside some time after it arrived; the row itself is written now (its
+            # ``updated_at``), as a later change to it would leave it.
+            item.closed_at = min(submitted + timedelta(minutes=rng.randint(10, 60 * 24 * 5)), now - timedelta(1))
         history.append(item)
     db.exec(
         text(
@@ -94,13 +99,15 @@ def seed(db, *, now: datetime) -> list[Seeded]:
             INSERT INTO complaints (id, code, citizen_id, category_id, description, location, area_id, submitted_at,
                 channel, visibility, priority, status, idempotency_key, request_hash, location_mismatch,
                 reused_photo, current_officer_id, current_unit_id, resolved_at, resolve_due_at, due_at,
-                resolve_working_minutes, reopened_count, rating)
+                resolve_working_minutes, reopened_count, rating, closed_at)
             SELECT x.id, x.code, :citizen, x.category_id, 'seeded', ST_SetSRID(ST_MakePoint(105.84, 21.59), 4326),
                 x.area_id, x.submitted_at, 'mobile', 'public', 'normal', x.status, x.code, x.code, false, false,
-                x.officer_id, x.unit_id, x.resolved_at, x.resolve_due_at, x.due_at, x.minutes, x.reopened, x.rating
+                x.officer_id, x.unit_id, x.resolved_at, x.resolve_due_at, x.due_at, x.minutes, x.reopened, x.rating,
+                x.closed_at
             FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS x(id uuid, code text, category_id int, area_id int,
                 submitted_at timestamptz, status text, officer_id int, unit_id int, resolved_at timestamptz,
-                resolve_due_at timestamptz, due_at timestamptz, minutes int, reopened int, rating int)
+                resolve_due_at timestamptz, due_at timestamptz, minutes int, reopened int, rating int,
+                closed_at timestamptz)
             """
         ),
         params={"citizen": citizen, "rows": _json(history)},
@@ -131,6 +138,7 @@ def _json(history: list[Seeded]) -> str:
                 "minutes": s.minutes,
                 "reopened": s.reopened,
                 "rating": s.rating,
+                "closed_at": iso(s.closed_at),
             }
             for s in history
         ]
@@ -411,9 +419,8 @@ def test_trends_equal_a_brute_force_recount(client, db, auth, history, bucket):
             point["on_time"] += s.resolved_at <= s.resolve_due_at
             point["minutes"].append(s.minutes)
     # The backlog: open at each bucket's end (the last one's: the period's). A report leaves
-    # it when resolved; a rejected one when set aside, which only ``updated_at`` remembers.
-    set_aside = dict(db.exec(text("SELECT id, updated_at FROM complaints WHERE status = 'rejected'")).all())
-    left = {s.id: s.resolved_at if s.status in FINISHED else set_aside.get(s.id) for s in history}
+    # it when resolved; a rejected one when set aside (not when its row last changed: now).
+    left = {s.id: s.resolved_at if s.status in FINISHED else s.closed_at for s in history}
     days = list(points)
     for day, following in zip(days, [*days[1:], None], strict=True):
         until = min(midnight(following), end) if following else end

@@ -65,6 +65,9 @@ def test_an_unknown_value_is_a_defect_not_a_code_to_show():
         (0.0, "0 %", "0%"),
         (2 / 3, "66,7 %", "66.7%"),  # a tenth at most, as the API rounds its rates
         (12.3456, "1.234,6 %", "1,234.6%"),
+        # 5 of 11 as the API gives it: half up, as people round (Babel's own is half to even).
+        (0.4545, "45,5 %", "45.5%"),
+        (0.0625, "6,3 %", "6.3%"),
         (None, "—", "—"),
     ],
 )
@@ -79,6 +82,7 @@ def test_a_rate_reads_in_the_pages_number_format(rate, vi, en):
     [
         (1234, 2, "1.234", "1,234"),
         (4.25, 2, "4,25", "4.25"),
+        (2.125, 2, "2,13", "2.13"),  # half up
         (1234567.891, 0, "1.234.568", "1,234,568"),
         (None, 2, "—", "—"),
     ],
