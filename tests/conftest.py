@@ -40,6 +40,7 @@ import sys  # noqa: E402
 import threading  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
 
 import pytest  # noqa: E402
 import uvicorn  # noqa: E402
@@ -147,6 +148,22 @@ def login(client: TestClient, username: str, password: str = DEMO_PASSWORD) -> d
     response = client.post("/api/v1/auth/token", data={"username": username, "password": password})
     assert response.status_code == 200, response.text
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+# Logins kept across tests: seeded staff outlive each test's rollback and access tokens are
+# stateless, but they expire (15 minutes) within a run that takes longer.
+_kept_logins: dict[str, tuple[float, dict[str, str]]] = {}
+KEEP_LOGIN_SECONDS = 10 * 60
+
+
+def kept_login(client: Any, username: str) -> dict[str, str]:
+    """One login per account and server for ten minutes, then a fresh one."""
+    key = f"{client.base_url}|{username}"
+    made, headers = _kept_logins.get(key, (0.0, {}))
+    if time.monotonic() - made > KEEP_LOGIN_SECONDS:
+        headers = login(client, username)
+        _kept_logins[key] = (time.monotonic(), headers)
+    return headers
 
 
 # One demo account per role (service/demo/catalogue.py).

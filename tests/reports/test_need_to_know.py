@@ -21,7 +21,7 @@ from service.core.settings import get_settings
 from service.identity.models import Role, User
 from service.reports.models import Complaint, Visibility
 from service.reports.policies import Audience, audience_for, province_of
-from tests.conftest import DEMO_PASSWORD, login
+from tests.conftest import DEMO_PASSWORD, kept_login
 from tests.notifications.test_live_stream import Listener
 from tests.routing.test_routing import send
 
@@ -129,16 +129,6 @@ EXPECTED = {
 CITIZENS = ("owner", "other_citizen", "anonymous")
 STAFF = [who for who in EXPECTED if who not in CITIZENS]
 
-_logins: dict[str, dict[str, str]] = {}
-
-
-def staff_headers(http, username: str) -> dict[str, str]:
-    """Seeded staff outlive each test's rollback and tokens are stateless: one login each."""
-    key = f"{http.base_url}|{username}"
-    if key not in _logins:
-        _logins[key] = login(http, username)
-    return _logins[key]
-
 
 def register(http, full_name: str) -> tuple[dict[str, str], str]:
     """A citizen with this name and a fresh phone, logged in: (headers, phone as stored)."""
@@ -170,17 +160,17 @@ class Scene:
             return {}
         if who in self.citizens:
             return self.citizens[who]
-        return staff_headers(http, self.usernames[who])
+        return kept_login(http, self.usernames[who])
 
 
 def holder_id(http, report: dict) -> int:
-    dispatcher = staff_headers(http, "dieuphoi")
+    dispatcher = kept_login(http, "dieuphoi")
     return http.get(f"/api/v1/complaints/{report['id']}", headers=dispatcher).json()["officer"]["id"]
 
 
 def new_lead(http, unit_code: str) -> tuple[str, int]:
     """A lead for a unit the demo gives none (only Bách Quang's KTHT has one): (username, id)."""
-    admin = staff_headers(http, "quantri")
+    admin = kept_login(http, "quantri")
     found = http.get("/api/v1/admin/units", params={"q": unit_code}, headers=admin).json()["items"]
     unit_id = next(unit["id"] for unit in found if unit["code"] == unit_code)
     username = f"ld.{unit_code.lower()}.{uuid.uuid4().hex[:6]}"
@@ -199,7 +189,7 @@ def send_and_transfer(http, owner: dict[str, str], username_of) -> tuple[dict, s
     assert first in THEIR_STAFF
     moved = http.post(
         f"/api/v1/complaints/{sent['id']}/actions/transfer",
-        headers=staff_headers(http, first),
+        headers=kept_login(http, first),
         json={"unit_code": "05528-KTHT", "reason": TRANSFER_REASON},
     )
     assert moved.status_code == 200, moved.text
@@ -425,7 +415,7 @@ def test_the_live_stream_carries_no_reporter_for_any_role(live_server):
         # Committed, unlike the other tests' scenes: a lead of a unit no other test uses,
         # switched off again at the end.
         quiet_lead, quiet_lead_id = new_lead(http, "01840-CA")
-        admin = staff_headers(http, "quantri")
+        admin = kept_login(http, "quantri")
         stack.callback(
             lambda: http.patch(f"/api/v1/admin/users/{quiet_lead_id}", headers=admin, json={"is_active": False})
         )
@@ -441,7 +431,7 @@ def test_the_live_stream_carries_no_reporter_for_any_role(live_server):
             "dieuphoi",
             "quantri",
         )
-        staff = {u: staff_headers(http, u) for u in accounts}
+        staff = {u: kept_login(http, u) for u in accounts}
         ids = {http.get("/api/v1/me", headers=h).json()["id"]: u for u, h in staff.items()}
         # Everyone listens before anything happens.
         streams = {u: stack.enter_context(Listener(live_server, h)) for u, h in staff.items()}

@@ -11,22 +11,16 @@ from sqlmodel import col, select
 
 from service.identity.models import User
 from service.reports.models import Complaint, ComplaintEvent, ComplaintFollower
-from tests.conftest import DEMO_USERS, login, register_citizen
+from tests.conftest import DEMO_USERS, kept_login, register_citizen
 from tests.routing.test_routing import send
 
 BACH_QUANG = (21.5063, 105.868)  # ward 05528: potholes go to 05528-KTHT
 PHAN_DINH_PHUNG_OFFICER = "canbo.phandinhphung"  # an officer of another ward's unit
 
 
-_logins: dict[str, dict[str, str]] = {}
-
-
 def staff(client, name: str) -> dict[str, str]:
-    """A seeded staff account's headers. Access tokens are stateless and the accounts
-    outlive each test's rollback, so one login per account serves the whole module."""
-    if name not in _logins:
-        _logins[name] = login(client, name)
-    return _logins[name]
+    """A seeded staff account's headers, one login serving many tests (tests/conftest.py)."""
+    return kept_login(client, name)
 
 
 def actions(report_id: str, action: str) -> str:
