@@ -50,6 +50,9 @@ def create_celery() -> Celery:
         # Reconnect for ever (the default gives up after 100 tries). kombu waits 2, 4, 6 …
         # up to 30 s between tries: after a 10 s outage the worker is back about 2 s after
         # Redis (measured by tests/faults), after a long one within 30 s.
+        # kombu's Redis transport with the fix that keeps a worker alive when Redis goes
+        # away mid-wait (workers/broker.py); the URL still says where Redis is.
+        broker_transport="workers.broker:Transport",
         broker_connection_retry=True,
         broker_connection_max_retries=None,
         task_ignore_result=True,

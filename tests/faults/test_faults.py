@@ -390,6 +390,14 @@ def run_scenario(stack: Stack, name: str, fault: Callable[[], float]) -> None:
     print(
         f"[{name}] {len(accepted)} reports accepted; all photos ready and deliveries out {recovery:.1f}s after recovery"
     )
+    # A process of the service that exited (a worker's "Unrecoverable error") is named, with
+    # the end of its log, rather than seen only as work left undone.
+    exited = {
+        what: process.returncode for what, process in stack.processes.running.items() if process.poll() is not None
+    }
+    assert exited == {}, f"[{name}] exited during the fault: {exited}\n" + "\n".join(
+        stack.processes.log_of(what)[-4000:] for what in exited
+    )
     assert left is None, f"[{name}] {left} (photos not ready, deliveries pending) {RECOVERY_LIMIT}s after recovery"
     assert recovery <= RECOVERY_LIMIT
 
