@@ -1,5 +1,7 @@
 """Liveness and readiness against the real database and Redis, and a really absent Redis."""
 
+import gc
+
 import redis
 
 import service.health.router as health
@@ -46,3 +48,9 @@ def test_unknown_routes_and_methods_keep_the_error_shape(client):
     assert missing.status_code == 404 and missing.json()["code"] == "not_found"
     wrong_method = client.delete("/api/v1/categories")
     assert wrong_method.status_code == 405 and wrong_method.json()["code"] == "method_not_allowed"
+
+
+def test_the_app_sets_what_it_loaded_aside_from_the_garbage_collector(client):
+    # The client ran the app's start-up: the collector's full sweeps pass over what it loaded
+    # (their speed is measured in bench/ioc.py, not here).
+    assert gc.get_freeze_count() > 10_000
