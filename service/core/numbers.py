@@ -1,5 +1,6 @@
 """Numbers as people read them, in the page's language: Vietnamese separators ("87,5 %",
-"1.234"), English ones ("87.5%", "1,234").
+"1.234"), English ones ("87.5%", "1,234"); working time as people say it ("1 giờ 30 phút
+làm việc").
 
 Rounded half up, as people and spreadsheets round: Babel rounds half to even by default, and
 a rate of 5 in 11 (0.4545 as the API gives it) would read "45,4 %" on the console beside
@@ -42,3 +43,21 @@ def decimal(value: float | None, lang: str = "vi", *, digits: int = 2) -> str:
     with _decimal.localcontext() as context:
         context.rounding = _decimal.ROUND_HALF_UP
         return format_decimal(value, pattern, locale=_locale(lang))
+
+
+def _half_up(value: float) -> int:
+    return int(_decimal.Decimal(repr(value)).quantize(_decimal.Decimal(1), rounding=_decimal.ROUND_HALF_UP))
+
+
+def working_time(minutes: float | None, lang: str = "vi", *, short: bool = False) -> str:
+    """Working minutes to the nearest minute, as people say them: 90 -> "1 giờ 30 phút làm
+    việc", "1 h 30 min working time"; without the last words when ``short`` (a column whose
+    header says working time). None (nothing handled): a dash."""
+    if minutes is None:
+        return "—"
+    hours, rest = divmod(_half_up(minutes), 60)
+    locale = _locale(lang)
+    hour_word, minute_word, suffix = ("h", "min", " working time") if locale == "en" else ("giờ", "phút", " làm việc")
+    parts = [f"{decimal(hours, locale, digits=0)} {hour_word}"] if hours else []
+    parts += [f"{rest} {minute_word}"] if rest or not hours else []
+    return " ".join(parts) + ("" if short else suffix)

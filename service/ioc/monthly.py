@@ -15,7 +15,6 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-from babel.numbers import format_decimal
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlmodel import Session
 
@@ -87,7 +86,7 @@ def _midnight(day: date) -> datetime:
 
 
 def number(value: float | int) -> str:
-    return format_decimal(value, locale="vi")
+    return numbers.decimal(value, digits=3)
 
 
 def percent(part: int, whole: int) -> str:
@@ -98,12 +97,7 @@ def percent(part: int, whole: int) -> str:
 def working_time(minutes: float | None, *, short: bool = False) -> str:
     """127.4 -> "2 giờ 7 phút làm việc" ("2 giờ 7 phút" in a table whose header says working
     time); "—" when nothing was handled."""
-    if minutes is None:
-        return "—"
-    total = round(minutes)
-    hours, rest = divmod(total, 60)
-    parts = ([f"{number(hours)} giờ"] if hours else []) + ([f"{rest} phút"] if rest or not hours else [])
-    return " ".join(parts) + ("" if short else " làm việc")
+    return numbers.working_time(minutes, short=short)
 
 
 # The charts: simple SVG the template draws, geometry worked out here.

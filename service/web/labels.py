@@ -10,9 +10,8 @@ from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any
 
-from babel.numbers import format_decimal
-
 from service.categories.models import Priority
+from service.core import numbers
 from service.core.numbers import decimal, percent  # noqa: F401  the pages' number formats, named here as before
 from service.identity.models import Language, Role
 from service.notifications.models import ChannelName, Event, OutboxStatus, Platform
@@ -290,21 +289,7 @@ def options(kind: str, lang: str) -> list[tuple[str, str]]:
 # --- figures as people read them -----------------------------------------------------------
 
 
-def _locale(lang: str) -> str:
-    return "en" if lang == "en" else "vi"
-
-
 def working_time(hours: float | None, lang: str = "vi") -> str:
     """Working hours as people say them: "1 giờ 30 phút làm việc", "1 h 30 min working time";
     the nearest minute ("0.05" hours is "3 phút làm việc"). None (nothing handled): a dash."""
-    if hours is None:
-        return "—"
-    minutes = round(hours * 60)
-    whole, rest = divmod(minutes, 60)
-    if lang == "en":
-        parts = [f"{format_decimal(whole, locale='en')} h"] if whole else []
-        parts += [f"{rest} min"] if rest or not whole else []
-        return " ".join(parts) + " working time"
-    parts = [f"{format_decimal(whole, locale='vi')} giờ"] if whole else []
-    parts += [f"{rest} phút"] if rest or not whole else []
-    return " ".join(parts) + " làm việc"
+    return numbers.working_time(None if hours is None else hours * 60, lang)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from service.ioc import monthly
 from service.web import labels
 
 SERVICE = Path(labels.__file__).resolve().parents[1]
@@ -106,6 +107,20 @@ def test_a_number_reads_with_the_pages_separators(value, digits, vi, en):
 def test_working_time_reads_in_hours_and_minutes_never_decimal_hours(hours, vi, en):
     assert labels.working_time(hours, "vi") == vi
     assert labels.working_time(hours, "en") == en
+
+
+@pytest.mark.parametrize(
+    ("minutes", "console", "pdf"),
+    [
+        (2.5, "3 phút làm việc", "3 phút"),  # half up, as the rates: never 2 here and 3 there
+        (127.4, "2 giờ 7 phút làm việc", "2 giờ 7 phút"),
+        (89.5, "1 giờ 30 phút làm việc", "1 giờ 30 phút"),
+    ],
+)
+def test_the_console_and_the_monthly_pdf_say_a_time_alike(minutes, console, pdf):
+    assert labels.working_time(minutes / 60, "vi") == console
+    assert monthly.working_time(minutes) == console
+    assert monthly.working_time(minutes, short=True) == pdf
 
 
 # --- the timeline lines the services record ---------------------------------------------------
