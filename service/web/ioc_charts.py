@@ -52,6 +52,10 @@ def _words(request: Request) -> dict[str, str]:
         "on_time": t("Tỷ lệ đúng hạn", "On-time rate"),
         "median": t("Trung vị thời gian xử lý", "Median processing time"),
         "hours": t("giờ làm việc", "working hours"),
+        # A time in a tooltip, as the tables say it (service/core/numbers.working_time).
+        "hour": t("giờ", "h"),
+        "minute": t("phút", "min"),
+        "working": t("làm việc", "working time"),
         "week_of": t("Tuần từ", "Week of"),
         "of_handled": t("trong số đã xử lý", "of those resolved"),
         "none": t("chưa có", "none yet"),

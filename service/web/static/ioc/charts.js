@@ -31,8 +31,16 @@
   function percent(value) {
     return value == null ? data.text.none : `${one.format(value)} %`;
   }
-  function hours(value) {
-    return value == null ? data.text.none : `${one.format(value)} ${data.text.hours}`;
+  // Working hours to the nearest minute, as the tables say them ("12 giờ 57 phút làm việc",
+  // service/core/numbers.working_time), never "12,95"; the axis keeps decimal hours.
+  function workingTime(value) {
+    if (value == null) return data.text.none;
+    const minutes = Math.round(value * 60);
+    const h = Math.floor(minutes / 60);
+    const m = minutes % 60;
+    const parts = h ? [`${whole.format(h)} ${data.text.hour}`] : [];
+    if (m || !h) parts.push(`${m} ${data.text.minute}`);
+    return `${parts.join(" ")} ${data.text.working}`;
   }
   function rate(p) {
     return p.handled ? Math.round((p.on_time / p.handled) * 1000) / 10 : null;
@@ -93,7 +101,7 @@
       }),
       hours: Object.assign(base(weeks, t.hours, (items) => {
         const p = data.weeks[items[0].dataIndex];
-        return weekTitle(items[0].dataIndex) + row(t.median, hours(p.median_hours), items[0].color)
+        return weekTitle(items[0].dataIndex) + row(t.median, workingTime(p.median_hours), items[0].color)
           + row(t.handled, whole.format(p.handled));
       }), {
         series: [{ name: t.median, type: "bar", data: data.weeks.map((p) => p.median_hours) }],
