@@ -108,6 +108,7 @@ def test_every_chart_draws_axes_and_series_whose_figures_are_the_apis(demo_site:
         said = tooltip(page, "hours", week)
         # As the tables say a time: hours and minutes, never "12,95 giờ".
         assert numbers.working_time(weeks[week]["median_hours"] * 60) in said, said
+        screenshot(page, "ioc-charts-hours-tooltip")
         assert errors == []
 
 
