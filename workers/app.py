@@ -32,6 +32,9 @@ def create_celery() -> Celery:
         task_acks_late=True,
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,
+        # kombu's Redis transport with the fix that keeps a worker alive when Redis goes
+        # away mid-wait (workers/broker.py); the URL still says where Redis is.
+        broker_transport="workers.broker:Transport",
         # A task whose worker died is handed out again visibility_timeout seconds after it
         # was taken (settings: why 300 s). Workers look for such tasks every interval x
         # throttle seconds (kombu's default: 100 s); kept in step with a short timeout.
@@ -50,9 +53,6 @@ def create_celery() -> Celery:
         # Reconnect for ever (the default gives up after 100 tries). kombu waits 2, 4, 6 …
         # up to 30 s between tries: after a 10 s outage the worker is back about 2 s after
         # Redis (measured by tests/faults), after a long one within 30 s.
-        # kombu's Redis transport with the fix that keeps a worker alive when Redis goes
-        # away mid-wait (workers/broker.py); the URL still says where Redis is.
-        broker_transport="workers.broker:Transport",
         broker_connection_retry=True,
         broker_connection_max_retries=None,
         task_ignore_result=True,

@@ -11,8 +11,8 @@ from enum import StrEnum
 from typing import Any
 
 from service.categories.models import Priority
-from service.core import numbers
 from service.core.numbers import decimal, percent  # noqa: F401  the pages' number formats, named here as before
+from service.core.numbers import working_time as _working_time
 from service.identity.models import Language, Role
 from service.notifications.models import ChannelName, Event, OutboxStatus, Platform
 from service.replies.models import ReplyPurpose
@@ -292,4 +292,4 @@ def options(kind: str, lang: str) -> list[tuple[str, str]]:
 def working_time(hours: float | None, lang: str = "vi") -> str:
     """Working hours as people say them: "1 giờ 30 phút làm việc", "1 h 30 min working time";
     the nearest minute ("0.05" hours is "3 phút làm việc"). None (nothing handled): a dash."""
-    return numbers.working_time(None if hours is None else hours * 60, lang)
+    return _working_time(None if hours is None else hours * 60, lang)
